@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+// copro — design-based evaluation of coproduced public services.
+// Module layout and the reasons for it: README.md, "Architecture".
+import PackageDescription
+
+let package = Package(
+    name: "copro",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "copro", targets: ["copro"]),
+        .library(name: "SurveyStatistics", targets: ["SurveyStatistics"]),
+        .library(name: "SurveyIngest", targets: ["SurveyIngest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
+    ],
+    targets: [
+        // libcsv (Debian libcsv-dev) exposed to Swift. No logic lives here.
+        .systemLibrary(
+            name: "CLibCSV",
+            providers: [.apt(["libcsv-dev"])]
+        ),
+        // Bytes → text → records. The only importer of CLibCSV.
+        .target(
+            name: "SurveyIngest",
+            dependencies: [
+                "CLibCSV",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Instruments (questions, codes, skip logic, scales, indicators) and coding raw tables.
+        .target(
+            name: "SurveyInstruments",
+            dependencies: [
+                "SurveyIngest",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        // Pure numerics: distributions, designs, estimators, variance, tests. Sees no files.
+        .target(name: "SurveyStatistics"),
+        // Report model → deterministic text/Markdown/JSON/CSV/HTML. Computes nothing.
+        .target(
+            name: "SurveyReports",
+            dependencies: ["SurveyStatistics"]
+        ),
+        // Evaluation plans: loads a plan, runs ingest → coding → estimation, builds the report model.
+        .target(
+            name: "SurveyEvaluation",
+            dependencies: [
+                "SurveyIngest", "SurveyInstruments", "SurveyStatistics", "SurveyReports",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The thin command-line front end.
+        .executableTarget(
+            name: "copro",
+            dependencies: [
+                "SurveyIngest", "SurveyInstruments", "SurveyStatistics", "SurveyReports", "SurveyEvaluation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SurveyIngestTests",
+            dependencies: ["SurveyIngest", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+
+        .testTarget(name: "SurveyStatisticsTests", dependencies: ["SurveyStatistics"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

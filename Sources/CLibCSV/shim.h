@@ -1,0 +1,2 @@
+// libcsv ships no pkg-config file; the header lives in /usr/include.
+#include <csv.h>

@@ -1,0 +1,7 @@
+import SurveyIngest
+import SurveyInstruments
+import SurveyStatistics
+import SurveyReports
+import Yams
+
+public enum SurveyEvaluationModule {}

@@ -1,0 +1,83 @@
+/// What an import did, in the shape `copro ingest --format json` prints (README, "copro ingest").
+public struct IngestSummary: Codable, Sendable, Equatable {
+    public struct Rejection: Codable, Sendable, Equatable {
+        public var dataRow: Int
+        public var line: Int
+        public var reason: String
+        public var raw: String
+        enum CodingKeys: String, CodingKey { case dataRow = "data_row", line, reason, raw }
+        public init(dataRow: Int, line: Int, reason: String, raw: String) {
+            self.dataRow = dataRow; self.line = line; self.reason = reason; self.raw = raw
+        }
+    }
+    public struct Warning: Codable, Sendable, Equatable {
+        public var code: String
+        public var dataRow: Int?
+        public var line: Int?
+        public var column: Int?
+        public var message: String
+        enum CodingKeys: String, CodingKey { case code, dataRow = "data_row", line, column, message }
+        public init(code: String, dataRow: Int? = nil, line: Int? = nil, column: Int? = nil, message: String) {
+            self.code = code; self.dataRow = dataRow; self.line = line; self.column = column; self.message = message
+        }
+    }
+    public struct FileError: Codable, Sendable, Equatable {
+        public var reason: String
+        public var message: String
+        public init(reason: String, message: String) { self.reason = reason; self.message = message }
+    }
+
+    public var file: String
+    public var sha256: String
+    public var encoding: String
+    public var delimiter: String?
+    public var lineEnding: String
+    public var platform: String
+    public var headerRows: Int
+    public var columns: [String]
+    public var dataRows: Int
+    public var acceptedRows: Int
+    public var rejectedRows: [Rejection]
+    public var warnings: [Warning]
+    public var fileError: FileError?
+
+    enum CodingKeys: String, CodingKey {
+        case file, sha256, encoding, delimiter, lineEnding = "line_ending", platform
+        case headerRows = "header_rows", columns, dataRows = "data_rows", acceptedRows = "accepted_rows"
+        case rejectedRows = "rejected_rows", warnings, fileError = "file_error"
+    }
+
+    public init(file: String, sha256: String, encoding: String, delimiter: String?, lineEnding: String,
+                platform: String, headerRows: Int, columns: [String], dataRows: Int, acceptedRows: Int,
+                rejectedRows: [Rejection], warnings: [Warning], fileError: FileError?) {
+        self.file = file; self.sha256 = sha256; self.encoding = encoding; self.delimiter = delimiter
+        self.lineEnding = lineEnding; self.platform = platform; self.headerRows = headerRows
+        self.columns = columns; self.dataRows = dataRows; self.acceptedRows = acceptedRows
+        self.rejectedRows = rejectedRows; self.warnings = warnings; self.fileError = fileError
+    }
+
+    // `file_error` and absent optionals are written as explicit nulls where the contract asks.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(file, forKey: .file)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(encoding, forKey: .encoding)
+        try c.encode(delimiter, forKey: .delimiter)
+        try c.encode(lineEnding, forKey: .lineEnding)
+        try c.encode(platform, forKey: .platform)
+        try c.encode(headerRows, forKey: .headerRows)
+        try c.encode(columns, forKey: .columns)
+        try c.encode(dataRows, forKey: .dataRows)
+        try c.encode(acceptedRows, forKey: .acceptedRows)
+        try c.encode(rejectedRows, forKey: .rejectedRows)
+        try c.encode(warnings, forKey: .warnings)
+        try c.encode(fileError, forKey: .fileError)
+    }
+}
+
+/// The result of reading one export: the accepted table and the account of what happened.
+public struct IngestResult: Sendable {
+    public var table: RawTable
+    public var summary: IngestSummary
+    public init(table: RawTable, summary: IngestSummary) { self.table = table; self.summary = summary }
+}
