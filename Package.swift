@@ -68,8 +68,14 @@ let package = Package(
             name: "SurveyIngestTests",
             dependencies: ["SurveyIngest", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-
         .testTarget(name: "SurveyStatisticsTests", dependencies: ["SurveyStatistics"]),
+        // Data-driven tests over ../shared/reference (override with COPRO_REFERENCE_DIR).
+        .testTarget(name: "ReferenceTests", dependencies: ["SurveyStatistics", "SurveyIngest"]),
+        .testTarget(name: "SurveyInstrumentsTests", dependencies: ["SurveyInstruments"]),
+        .testTarget(name: "SurveyReportsTests", dependencies: ["SurveyReports"]),
+        .testTarget(name: "SurveyEvaluationTests", dependencies: ["SurveyEvaluation"]),
+        // Runs the built `copro` binary on SampleData/ against golden reports.
+        .testTarget(name: "CoproTests", dependencies: ["copro"]),
     ],
     swiftLanguageModes: [.v6]
 )

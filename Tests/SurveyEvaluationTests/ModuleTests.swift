@@ -1,0 +1,4 @@
+import Testing
+@testable import SurveyEvaluation
+
+@Test func moduleLoads() { #expect(String(describing: SurveyEvaluationModule.self) == "SurveyEvaluationModule") }

@@ -1,0 +1,4 @@
+import Testing
+@testable import SurveyInstruments
+
+@Test func usesYams() { #expect(SurveyInstrumentsModule.yamlLibrary == "Yams") }
