@@ -41,6 +41,8 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // Seeded generators of the synthetic sample data in SampleData/ (no file access).
+        .target(name: "SurveySamples", dependencies: ["SurveyStatistics"]),
         // Pure numerics: distributions, designs, estimators, variance, tests. Sees no files.
         .target(name: "SurveyStatistics"),
         // Report model → deterministic text/Markdown/JSON/CSV/HTML. Computes nothing.
@@ -61,6 +63,7 @@ let package = Package(
             name: "copro",
             dependencies: [
                 "SurveyIngest", "SurveyInstruments", "SurveyStatistics", "SurveyReports", "SurveyEvaluation",
+                "SurveySamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
