@@ -180,7 +180,8 @@ public struct BeaconGenerator: Sendable {
         }
         let b: (Bool) -> String = { $0 ? "1" : "0" }
         let feelSafe = rng.nextBernoulli(0.03) ? "9" : String(st.feelSafe)
-        let bill = rng.nextBernoulli(0.05) ? "-98" : String(st.energyBill)
+        // Energy bills are never missing: the estate-wide total would otherwise need a missing-data model.
+        let visits = rng.nextBernoulli(0.03) ? "-98" : String(st.gpVisits)
         return [
             String(format: "%05d", h.id), zone, h.block, String(blocksInZone),
             String(format: "%.6f", weight), String(h.adults), String(h.children), String(h.schoolAge),
@@ -190,8 +191,8 @@ public struct BeaconGenerator: Sendable {
             answer(h.children > 0, b(st.protection), refuse: 0.02),
             feelSafe,
             answer(h.schoolAge > 0, String(format: "%.1f", st.attendance)),
-            bill,
-            String(st.gpVisits),
+            String(st.energyBill),
+            visits,
             b(st.rehousing),
         ]
     }
