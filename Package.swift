@@ -56,6 +56,7 @@ let package = Package(
             dependencies: [
                 "SurveyIngest", "SurveyInstruments", "SurveyStatistics", "SurveyReports",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The thin command-line front end.
@@ -76,7 +77,7 @@ let package = Package(
         .testTarget(name: "ReferenceTests", dependencies: ["SurveyStatistics", "SurveyIngest"]),
         .testTarget(name: "SurveyInstrumentsTests", dependencies: ["SurveyInstruments"]),
         .testTarget(name: "SurveyReportsTests", dependencies: ["SurveyReports"]),
-        .testTarget(name: "SurveyEvaluationTests", dependencies: ["SurveyEvaluation"]),
+        .testTarget(name: "SurveyEvaluationTests", dependencies: ["SurveyEvaluation", "SurveySamples"]),
         // Runs the built `copro` binary on SampleData/ against golden reports.
         .testTarget(name: "CoproTests", dependencies: ["copro"]),
     ],
