@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "SurveyStatisticsTests", dependencies: ["SurveyStatistics"]),
         // Data-driven tests over ../shared/reference (override with COPRO_REFERENCE_DIR).
         .testTarget(name: "ReferenceTests", dependencies: ["SurveyStatistics", "SurveyIngest"]),
-        .testTarget(name: "SurveyInstrumentsTests", dependencies: ["SurveyInstruments"]),
+        .testTarget(name: "SurveyInstrumentsTests", dependencies: ["SurveyInstruments"], exclude: ["Fixtures"]),
         .testTarget(name: "SurveyReportsTests", dependencies: ["SurveyReports"]),
         .testTarget(name: "SurveyEvaluationTests", dependencies: ["SurveyEvaluation", "SurveySamples"]),
         // Runs the built `copro` binary on SampleData/ against golden reports.

@@ -1,4 +1,0 @@
-import Testing
-@testable import SurveyInstruments
-
-@Test func usesYams() { #expect(SurveyInstrumentsModule.yamlLibrary == "Yams") }
