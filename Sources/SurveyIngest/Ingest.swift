@@ -15,57 +15,305 @@ public struct IngestOptions: Sendable {
 }
 
 /// Reads survey exports into ``RawTable``s, accounting for every record.
+///
+/// The parsing policy (bytes → text, dialect, header rows, field counts, values, column names,
+/// codes) is the corpus policy; docs/ingest.md states it with this importer's own choices.
+/// Every data row is either accepted or rejected with a reason: `dataRows == accepted + rejected`.
 public enum Ingest {
-    /// Reads the file at `path`.
-    /// - Throws: ``IngestError`` when the file cannot be read at all.
+    /// Reads the file at `path` into a table.
+    /// - Throws: ``IngestError``: `file-not-found`, `unreadable`, `empty-file`, `not-text` (the
+    ///   last two carry the summary with `fileError` set).
     public static func read(path: String, options: IngestOptions = .init()) throws -> IngestResult {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw IngestError(.fileNotFound, path: path, message: "no such file",
-                              hint: "check the path; relative paths are resolved from the current directory")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw IngestError(.unreadable, path: path, message: "the file cannot be read",
-                              hint: "check its permissions")
-        }
-        return try read(bytes: [UInt8](data), name: path, options: options)
+        let builder = TableBuilder()
+        var input = try FileInput(path: path)
+        let summary = try run(&input, name: path, options: options, sink: builder, onReject: nil)
+        return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
     /// Reads an export held in memory; `name` is used in messages and the summary.
+    /// - Throws: ``IngestError`` (`empty-file`, `not-text`).
     public static func read(bytes input: [UInt8], name: String, options: IngestOptions = .init()) throws -> IngestResult {
-        let digest = SHA256.hash(data: input).map { String(format: "%02x", $0) }.joined()
-        var bytes = input
-        var encoding = "utf-8"
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3); encoding = "utf-8-bom" }
-        let delimiter: UInt8 = detectDelimiter(bytes)
-        let parser = try LibCSVParser(delimiter: delimiter)
-        parser.parse(bytes)
-        parser.finish()
-        var records = parser.records
-        guard !records.isEmpty else {
-            throw IngestError(.emptyFile, path: name, message: "the file holds no records")
-        }
-        let header = records.removeFirst().map { $0 ?? "" }
-        let rows = records.map { r -> [String?] in
-            var r = r
-            if r.count < header.count { r += Array(repeating: nil, count: header.count - r.count) }
-            return Array(r.prefix(header.count))
-        }
-        let table = RawTable(columns: header, rows: rows)
-        let summary = IngestSummary(
-            file: name, sha256: digest, encoding: encoding, delimiter: String(UnicodeScalar(delimiter)),
-            lineEnding: "LF", platform: "generic", headerRows: 1, columns: header, dataRows: rows.count,
-            acceptedRows: rows.count, rejectedRows: [], warnings: [], fileError: nil)
-        return IngestResult(table: table, summary: summary)
+        let builder = TableBuilder()
+        var source = MemoryInput(bytes: input)
+        let summary = try run(&source, name: name, options: options, sink: builder, onReject: nil)
+        return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
-    static func detectDelimiter(_ bytes: [UInt8]) -> UInt8 {
-        var counts: [UInt8: Int] = [:]
-        var inQuotes = false
-        for b in bytes {
-            if b == UInt8(ascii: "\"") { inQuotes.toggle() }
-            if !inQuotes && (b == 10 || b == 13) { break }
-            if !inQuotes, [UInt8(ascii: ","), UInt8(ascii: ";"), 9, UInt8(ascii: "|")].contains(b) { counts[b, default: 0] += 1 }
+    /// Checks the file at `path` without keeping its rows: reads it in 4 MiB chunks, twice (once
+    /// to hash it and check its encoding, once to parse it), so memory stays constant in the
+    /// number of rows (it grows only with the longest record and with the warnings and
+    /// rejections reported).
+    /// - Parameters:
+    ///   - dataOut: if given, the accepted records are written there (UTF-8, `,`, LF, minimal
+    ///     quoting, one header row of the reported names), atomically.
+    ///   - rejectsOut: if given, the rejected records as CSV `data_row,line,reason,raw`, atomically.
+    /// - Throws: ``IngestError``.
+    public static func summarize(path: String, options: IngestOptions = .init(), dataOut: String? = nil,
+                                 rejectsOut: String? = nil) throws -> IngestSummary {
+        var input = try FileInput(path: path)
+        let data = try dataOut.map { try CSVFileWriter(path: $0) }
+        let rejects = try rejectsOut.map { try CSVFileWriter(path: $0) }
+        do {
+            try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
+            let sink = data.map { DataOutSink(writer: $0) }
+            let summary = try run(&input, name: path, options: options, sink: sink) { r in
+                try rejects?.writeRecord([Array(String(r.dataRow).utf8), Array(String(r.line).utf8),
+                                          Array(r.reason.utf8), r.rawBytes])
+            }
+            try data?.commit()
+            try rejects?.commit()
+            return summary
+        } catch {
+            data?.discard(); rejects?.discard()
+            throw error
         }
-        return counts.max { $0.value < $1.value }?.key ?? UInt8(ascii: ",")
+    }
+
+    static let chunkSize = 4 << 20
+
+    /// The whole pipeline over any byte input.
+    static func run<I: ByteInput>(_ input: inout I, name: String, options: IngestOptions,
+                                  sink: AcceptedRowSink?,
+                                  onReject: ((IngestSummary.Rejection) throws -> Void)?) throws -> IngestSummary {
+        // Pass 1: hash; sniff BOM and binary signatures; check UTF-8.
+        var hasher = SHA256()
+        var prefix: [UInt8] = []
+        var scan = UTF8Scan()
+        var total = 0
+        while let chunk = try input.read(max: chunkSize) {
+            hasher.update(data: chunk)
+            var body = chunk[...]
+            if total == 0 {
+                prefix = Array(chunk.prefix(16))
+                if prefix.starts(with: [0xEF, 0xBB, 0xBF]) { body = chunk.dropFirst(3) }
+            }
+            total += chunk.count
+            body.withUnsafeBufferPointer { scan.update($0) }
+        }
+        scan.finish()
+        let bom = TextSniffing.bomEncoding(prefix[...])
+        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+
+        func fileError(_ code: IngestError.Code, _ message: String, _ hint: String, encoding: String) -> IngestError {
+            let summary = IngestSummary(
+                file: name, sha256: sha, encoding: encoding, delimiter: nil, lineEnding: "LF", platform: "generic",
+                headerRows: 0, columns: [], dataRows: 0, acceptedRows: 0, rejectedRows: [], warnings: [],
+                fileError: .init(reason: code.rawValue, message: message))
+            return IngestError(code, path: name, message: message, hint: hint, summary: summary)
+        }
+
+        if bom == nil, let sig = TextSniffing.binarySignature(prefix[...]) {
+            let kind = sig.starts(with: [0x50, 0x4B]) ? "a ZIP archive (an .xlsx or .ods workbook?)" : "a binary file"
+            throw fileError(.notText, "the file is \(kind), not delimited text",
+                            "export the data as CSV from the application that made it", encoding: "binary")
+        }
+
+        // Decide the encoding (policy §1).
+        var warnings: [IngestSummary.Warning] = []
+        let encoding: TextEncoding
+        var validateRecords = false
+        switch options.encoding {
+        case .auto:
+            if let bom {
+                encoding = bom
+            } else if scan.valid {
+                encoding = .utf8(bom: false)
+            } else if !scan.sawMultibyte {
+                encoding = .windows1252
+                warnings.append(.init(code: "encoding-fallback",
+                                      message: "the file is not valid UTF-8 and holds no UTF-8 sequence; decoded as windows-1252"))
+            } else {
+                encoding = .utf8(bom: false)
+            }
+        case .utf8: encoding = .utf8(bom: bom == .utf8(bom: true))
+        case .utf16le: encoding = .utf16LE(bom: prefix.starts(with: [0xFF, 0xFE]))
+        case .utf16be: encoding = .utf16BE(bom: prefix.starts(with: [0xFE, 0xFF]))
+        case .windows1252: encoding = .windows1252
+        }
+        switch encoding {
+        case .utf8: validateRecords = !scan.valid
+        case .utf16LE, .utf16BE: validateRecords = true
+        case .windows1252: validateRecords = false
+        }
+
+        // Pass 2: decode and parse.
+        try input.rewind()
+        var source = DecodingSource(input: input, transcoder: Transcoder(encoding: encoding),
+                                    skip: encoding.bomLength)
+        var head: [UInt8] = []
+        _ = try source.next(into: &head)
+        let delimiter: UInt8
+        if let forced = DialectDetection.byte(for: options.delimiter) {
+            delimiter = forced
+        } else {
+            delimiter = head.withUnsafeBufferPointer { DialectDetection.detect(UnsafeBufferPointer(rebasing: $0.prefix(1 << 16))) }
+        }
+        source.preloaded = head
+        let reader = try RecordReader(delimiter: delimiter)
+        let session = IngestSession(validateRecords: validateRecords, sink: sink, onReject: onReject)
+        try reader.run(&source, consumer: session)
+        try session.finish()
+
+        if !session.sawRecord {
+            throw fileError(.emptyFile, total == 0 ? "the file is empty" : "the file holds no records (only line breaks)",
+                            "check that the export finished; an empty survey still has a header row",
+                            encoding: encoding.reportName)
+        }
+        if source.strippedNulPadding > 0 {
+            warnings.append(.init(code: "trailing-nul-padding",
+                                  message: "\(source.strippedNulPadding) NUL bytes after the last line break were ignored"))
+        }
+        let kinds = reader.terminatorCounts.filter { $0.value > 0 }
+        let lineEnding: String
+        switch kinds.count {
+        case 0: lineEnding = "LF"
+        case 1: lineEnding = kinds.first.map { $0.key == .lf ? "LF" : $0.key == .crlf ? "CRLF" : "CR" } ?? "LF"
+        default:
+            lineEnding = "mixed"
+            let detail = [(LineTerminator.crlf, "CRLF"), (.lf, "LF"), (.cr, "CR")]
+                .compactMap { k, s in reader.terminatorCounts[k].map { "\($0) \(s)" } }.joined(separator: ", ")
+            warnings.append(.init(code: "mixed-line-endings", message: "records end with mixed line breaks (\(detail))"))
+        }
+        var platform = session.platform
+        if platform == .generic {
+            switch encoding {
+            case .utf16LE(true) where delimiter == 0x09: platform = .excel
+            case .windows1252 where lineEnding == "CRLF" && options.encoding == .auto: platform = .excel
+            case .utf8(true) where lineEnding == "CRLF": platform = .excel
+            default: break
+            }
+        }
+        return IngestSummary(
+            file: name, sha256: sha, encoding: encoding.reportName,
+            delimiter: delimiter == DialectDetection.noDelimiter ? nil : String(UnicodeScalar(delimiter)),
+            lineEnding: lineEnding, platform: platform.rawValue, headerRows: session.headerRows.count,
+            columns: session.columns, dataRows: session.dataRows, acceptedRows: session.acceptedRows,
+            rejectedRows: session.rejections, warnings: warnings + session.warnings, fileError: nil,
+            rawColumnNames: session.rawColumnNames)
+    }
+}
+
+// MARK: - Byte inputs
+
+/// Raw bytes that can be read twice.
+protocol ByteInput {
+    /// The next chunk of at most `max` bytes, or `nil` at the end.
+    mutating func read(max: Int) throws -> [UInt8]?
+    /// Starts again from the first byte.
+    mutating func rewind() throws
+}
+
+struct MemoryInput: ByteInput {
+    let bytes: [UInt8]
+    var offset = 0
+    init(bytes: [UInt8]) { self.bytes = bytes }
+    mutating func read(max: Int) throws -> [UInt8]? {
+        guard offset < bytes.count else { return nil }
+        let end = offset == 0 && bytes.count <= max ? bytes.count : min(bytes.count, offset + max)
+        defer { offset = end }
+        return offset == 0 && end == bytes.count ? bytes : Array(bytes[offset..<end])
+    }
+    mutating func rewind() throws { offset = 0 }
+}
+
+struct FileInput: ByteInput {
+    let path: String
+    let handle: FileHandle
+
+    init(path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw IngestError(.fileNotFound, path: path, message: "no such file",
+                              hint: "check the path; relative paths are resolved from the current directory")
+        }
+        guard !isDir.boolValue, let h = FileHandle(forReadingAtPath: path) else {
+            throw IngestError(.unreadable, path: path, message: isDir.boolValue ? "is a directory" : "the file cannot be read",
+                              hint: isDir.boolValue ? "give the path of a CSV file" : "check its permissions")
+        }
+        self.path = path
+        self.handle = h
+    }
+
+    mutating func read(max: Int) throws -> [UInt8]? {
+        do {
+            guard let data = try handle.read(upToCount: max), !data.isEmpty else { return nil }
+            return [UInt8](data)
+        } catch {
+            throw IngestError(.unreadable, path: path, message: "read failed: \(error.localizedDescription)",
+                              hint: "check that the file is still there and readable")
+        }
+    }
+
+    mutating func rewind() throws {
+        do { try handle.seek(toOffset: 0) } catch {
+            throw IngestError(.unreadable, path: path, message: "cannot seek: \(error.localizedDescription)",
+                              hint: "give a regular file, not a pipe")
+        }
+    }
+}
+
+/// Decodes a ``ByteInput`` to UTF-8 chunk by chunk, skipping the BOM and holding back NUL bytes
+/// at the end of the input: NULs that follow the last line break (or fill the file) are padding,
+/// dropped with a `trailing-nul-padding` warning; any others are data.
+struct DecodingSource<I: ByteInput>: ChunkSource {
+    var input: I
+    var transcoder: Transcoder
+    var skip: Int
+    var preloaded: [UInt8]? = nil
+    private var heldNuls = 0
+    private var lastEmitted: UInt8? = nil
+    private var finished = false
+    private(set) var strippedNulPadding = 0
+    private var scratch: [UInt8] = []
+
+    init(input: I, transcoder: Transcoder, skip: Int) {
+        self.input = input; self.transcoder = transcoder; self.skip = skip
+    }
+
+    mutating func next(into buffer: inout [UInt8]) throws -> Bool {
+        if let p = preloaded {
+            preloaded = nil
+            if buffer.isEmpty { buffer = p } else { buffer.append(contentsOf: p) }
+            return true
+        }
+        if finished { return false }
+        while true {
+            guard var chunk = try input.read(max: Ingest.chunkSize) else {
+                finished = true
+                scratch.removeAll(keepingCapacity: true)
+                transcoder.decode(UnsafeBufferPointer(start: nil, count: 0), into: &scratch, final: true)
+                emit(into: &buffer, final: true)
+                return false
+            }
+            if skip > 0 {
+                let k = min(skip, chunk.count)
+                chunk.removeFirst(k); skip -= k
+                if chunk.isEmpty { continue }
+            }
+            scratch.removeAll(keepingCapacity: true)
+            chunk.withUnsafeBufferPointer { transcoder.decode($0, into: &scratch, final: false) }
+            if scratch.isEmpty { continue }
+            emit(into: &buffer, final: false)
+            return true
+        }
+    }
+
+    private mutating func emit(into buffer: inout [UInt8], final: Bool) {
+        var end = scratch.count
+        while end > 0 && scratch[end - 1] == 0 { end -= 1 }
+        if end > 0 {
+            if heldNuls > 0 { buffer.append(contentsOf: repeatElement(0, count: heldNuls)); heldNuls = 0 }
+            buffer.append(contentsOf: scratch[0..<end])
+            lastEmitted = scratch[end - 1]
+        }
+        heldNuls += scratch.count - end
+        if final && heldNuls > 0 {
+            if lastEmitted == nil || lastEmitted == 10 || lastEmitted == 13 {
+                strippedNulPadding = heldNuls
+            } else {
+                buffer.append(contentsOf: repeatElement(0, count: heldNuls))
+            }
+            heldNuls = 0
+        }
     }
 }

@@ -9,14 +9,17 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case notText = "not-text"
         case parser
         case badOption = "bad-option"
+        case unwritable
     }
     public var code: Code
     public var path: String
     public var message: String
     public var hint: String?
+    /// For `empty-file` and `not-text`: the summary to report, with `fileError` set.
+    public var summary: IngestSummary?
 
-    public init(_ code: Code, path: String, message: String, hint: String? = nil) {
-        self.code = code; self.path = path; self.message = message; self.hint = hint
+    public init(_ code: Code, path: String, message: String, hint: String? = nil, summary: IngestSummary? = nil) {
+        self.code = code; self.path = path; self.message = message; self.hint = hint; self.summary = summary
     }
 
     public var description: String {

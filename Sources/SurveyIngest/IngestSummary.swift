@@ -4,10 +4,15 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         public var dataRow: Int
         public var line: Int
         public var reason: String
+        /// The record's text; bytes that are not valid UTF-8 are written `\xHH` (see `rawBytes`).
         public var raw: String
+        /// The record's bytes exactly as stored (after decoding UTF-16/Windows-1252 to UTF-8),
+        /// without its terminator. Not part of the JSON; `--rejects` writes them verbatim.
+        public var rawBytes: [UInt8] = []
         enum CodingKeys: String, CodingKey { case dataRow = "data_row", line, reason, raw }
-        public init(dataRow: Int, line: Int, reason: String, raw: String) {
+        public init(dataRow: Int, line: Int, reason: String, raw: String, rawBytes: [UInt8]? = nil) {
             self.dataRow = dataRow; self.line = line; self.reason = reason; self.raw = raw
+            self.rawBytes = rawBytes ?? Array(raw.utf8)
         }
     }
     public struct Warning: Codable, Sendable, Equatable {
@@ -40,20 +45,43 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var rejectedRows: [Rejection]
     public var warnings: [Warning]
     public var fileError: FileError?
+    /// Column names exactly as in the column-name header row (JSON `raw_columns`).
+    public var rawColumnNames: [String]
 
     enum CodingKeys: String, CodingKey {
         case file, sha256, encoding, delimiter, lineEnding = "line_ending", platform
         case headerRows = "header_rows", columns, dataRows = "data_rows", acceptedRows = "accepted_rows"
         case rejectedRows = "rejected_rows", warnings, fileError = "file_error"
+        case rawColumnNames = "raw_columns"
     }
 
     public init(file: String, sha256: String, encoding: String, delimiter: String?, lineEnding: String,
                 platform: String, headerRows: Int, columns: [String], dataRows: Int, acceptedRows: Int,
-                rejectedRows: [Rejection], warnings: [Warning], fileError: FileError?) {
+                rejectedRows: [Rejection], warnings: [Warning], fileError: FileError?,
+                rawColumnNames: [String]? = nil) {
         self.file = file; self.sha256 = sha256; self.encoding = encoding; self.delimiter = delimiter
         self.lineEnding = lineEnding; self.platform = platform; self.headerRows = headerRows
         self.columns = columns; self.dataRows = dataRows; self.acceptedRows = acceptedRows
         self.rejectedRows = rejectedRows; self.warnings = warnings; self.fileError = fileError
+        self.rawColumnNames = rawColumnNames ?? columns
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        file = try c.decode(String.self, forKey: .file)
+        sha256 = try c.decode(String.self, forKey: .sha256)
+        encoding = try c.decode(String.self, forKey: .encoding)
+        delimiter = try c.decodeIfPresent(String.self, forKey: .delimiter)
+        lineEnding = try c.decode(String.self, forKey: .lineEnding)
+        platform = try c.decode(String.self, forKey: .platform)
+        headerRows = try c.decode(Int.self, forKey: .headerRows)
+        columns = try c.decode([String].self, forKey: .columns)
+        dataRows = try c.decode(Int.self, forKey: .dataRows)
+        acceptedRows = try c.decode(Int.self, forKey: .acceptedRows)
+        rejectedRows = try c.decode([Rejection].self, forKey: .rejectedRows)
+        warnings = try c.decode([Warning].self, forKey: .warnings)
+        fileError = try c.decodeIfPresent(FileError.self, forKey: .fileError)
+        rawColumnNames = try c.decodeIfPresent([String].self, forKey: .rawColumnNames) ?? columns
     }
 
     // `file_error` and absent optionals are written as explicit nulls where the contract asks.
@@ -72,6 +100,7 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         try c.encode(rejectedRows, forKey: .rejectedRows)
         try c.encode(warnings, forKey: .warnings)
         try c.encode(fileError, forKey: .fileError)
+        try c.encode(rawColumnNames, forKey: .rawColumnNames)
     }
 }
 

@@ -1,63 +1,154 @@
 internal import CLibCSV
-import Foundation
 
-/// Owns one libcsv parser. This is the only file that calls libcsv.
+/// One field as delivered by the parser: a byte range in ``FieldBuffer/bytes``.
+struct FieldSpan: Sendable, Equatable {
+    var start: Int
+    var end: Int
+    /// `true` for an unquoted empty field (libcsv's `CSV_EMPTY_IS_NULL`).
+    var isNull: Bool
+}
+
+/// The fields of the record being parsed: their bytes back to back and their spans.
+struct FieldBuffer: Sendable {
+    var bytes: [UInt8] = []
+    var spans: [FieldSpan] = []
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+    }
+
+    mutating func append(_ field: UnsafeBufferPointer<UInt8>) {
+        let start = bytes.count
+        bytes.append(contentsOf: field)
+        spans.append(FieldSpan(start: start, end: bytes.count, isNull: false))
+    }
+
+    mutating func append<S: Sequence>(contentsOf field: S, isNull: Bool) where S.Element == UInt8 {
+        let start = bytes.count
+        bytes.append(contentsOf: field)
+        spans.append(FieldSpan(start: start, end: bytes.count, isNull: isNull))
+    }
+
+    mutating func appendNull() {
+        spans.append(FieldSpan(start: bytes.count, end: bytes.count, isNull: true))
+    }
+
+    /// The bytes of field `i`.
+    func field(_ i: Int) -> ArraySlice<UInt8> { bytes[spans[i].start..<spans[i].end] }
+
+    /// Field `i` as text (`nil` for an unquoted empty field). The bytes must be valid UTF-8.
+    func string(_ i: Int) -> String? {
+        let s = spans[i]
+        if s.isNull { return nil }
+        return bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[s.start..<s.end]), as: UTF8.self)
+        }
+    }
+}
+
+/// Owns one libcsv parser in strict mode. This is the only file that calls libcsv.
 ///
-/// Fields arrive through C callbacks; the context pointer carries this object via `Unmanaged`.
+/// The parser is fed one physical line at a time (see ``RecordReader``), so the caller knows on
+/// which line each record starts and ends: libcsv itself reports no positions. Fields arrive through
+/// C callbacks; the context pointer carries this object via `Unmanaged`.
+///
+/// Strict mode (`CSV_STRICT | CSV_STRICT_FINI`) makes libcsv stop at every quoting irregularity
+/// (a quote inside an unquoted field, text after a closing quote, a quote still open at the end)
+/// instead of silently repairing it (non-strict libcsv turns `"abc"def` into `abcdef`); the reader
+/// then re-reads that one record with ``LenientRecordParser``, which applies the corpus policy.
 final class LibCSVParser {
     private var parser = csv_parser()
-    private(set) var records: [[String?]] = []
-    private var current: [String?] = []
+    private let delimiter: UInt8
+    /// Fields of the record in progress.
+    var fields = FieldBuffer()
+    /// Set by the record callback; cleared by ``resetRecord()``.
+    private(set) var recordEnded = false
 
     /// - Parameter delimiter: the field separator byte.
     /// The corresponding C functions are `csv_init`, `csv_set_delim`, `csv_set_space_func`.
+    /// - Throws: ``IngestError`` with code `parser` when libcsv cannot allocate its state.
     init(delimiter: UInt8) throws {
-        // CSV_EMPTY_IS_NULL: an unquoted empty field arrives as NULL, a quoted one as "".
-        guard csv_init(&parser, UInt8(CSV_EMPTY_IS_NULL | CSV_APPEND_NULL)) == 0 else {
-            throw IngestError(.parser, path: "", message: "libcsv could not be initialised (out of memory)")
-        }
-        csv_set_delim(&parser, delimiter)
-        // libcsv trims spaces and tabs around unquoted fields by default; values must be kept verbatim.
-        csv_set_space_func(&parser) { _ in 0 }
+        self.delimiter = delimiter
+        try initialise()
     }
 
     deinit { csv_free(&parser) }
 
-    /// Feeds bytes to the parser. The corresponding C function is `csv_parse`.
-    func parse(_ bytes: [UInt8]) {
-        let ctx = Unmanaged.passUnretained(self).toOpaque()
-        bytes.withUnsafeBufferPointer { buf in
-            _ = csv_parse(&parser, buf.baseAddress, buf.count, { data, len, ctx in
-                let me = Unmanaged<LibCSVParser>.fromOpaque(ctx!).takeUnretainedValue()
-                if let data {
-                    let p = data.assumingMemoryBound(to: UInt8.self)
-                    me.current.append(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self))
-                } else {
-                    me.current.append(nil)
-                }
-            }, { _, ctx in
-                let me = Unmanaged<LibCSVParser>.fromOpaque(ctx!).takeUnretainedValue()
-                me.records.append(me.current)
-                me.current = []
-            }, ctx)
+    private func initialise() throws {
+        // CSV_EMPTY_IS_NULL: an unquoted empty field arrives as NULL, a quoted one as "".
+        let options = CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL
+        guard csv_init(&parser, UInt8(options)) == 0 else {
+            throw IngestError(.parser, path: "", message: "libcsv could not be initialised (out of memory)")
+        }
+        csv_set_delim(&parser, delimiter)
+        // libcsv trims spaces and tabs around unquoted fields by default and counts a tab as a
+        // space; values must be kept verbatim, so nothing is a space.
+        csv_set_space_func(&parser) { _ in 0 }
+        // Grow the field buffer in large steps (default 128 bytes) for long free-text fields.
+        csv_set_blk_size(&parser, 4096)
+    }
+
+    /// Forgets the record in progress and any parse error: frees and re-initialises the C parser.
+    /// The corresponding C functions are `csv_free` and `csv_init`.
+    func restart() throws {
+        csv_free(&parser)
+        parser = csv_parser()
+        try initialise()
+        resetRecord()
+    }
+
+    /// Prepares for the next record (the C parser is already between records).
+    func resetRecord() {
+        fields.removeAll()
+        recordEnded = false
+    }
+
+    private static let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
+        data, len, ctx in
+        guard let ctx else { return }
+        let me = Unmanaged<LibCSVParser>.fromOpaque(ctx).takeUnretainedValue()
+        if let data {
+            me.fields.append(UnsafeBufferPointer(start: data.assumingMemoryBound(to: UInt8.self), count: len))
+        } else {
+            me.fields.appendNull()
         }
     }
 
-    /// Flushes the last record. The corresponding C function is `csv_fini`.
-    func finish() {
+    private static let recordCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, ctx in
+        guard let ctx else { return }
+        Unmanaged<LibCSVParser>.fromOpaque(ctx).takeUnretainedValue().recordEnded = true
+    }
+
+    /// Feeds bytes (one physical line, or less) to the parser.
+    /// The corresponding C functions are `csv_parse` and `csv_error`.
+    /// - Returns: `false` when libcsv stopped at a quoting irregularity (`CSV_EPARSE`) or ran out of
+    ///   memory; the record in progress must then be re-read by ``LenientRecordParser``.
+    func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
         let ctx = Unmanaged.passUnretained(self).toOpaque()
-        csv_fini(&parser, { data, len, ctx in
-            let me = Unmanaged<LibCSVParser>.fromOpaque(ctx!).takeUnretainedValue()
-            if let data {
-                let p = data.assumingMemoryBound(to: UInt8.self)
-                me.current.append(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self))
-            } else {
-                me.current.append(nil)
-            }
-        }, { _, ctx in
-            let me = Unmanaged<LibCSVParser>.fromOpaque(ctx!).takeUnretainedValue()
-            me.records.append(me.current)
-            me.current = []
-        }, ctx)
+        let used = csv_parse(&parser, base, bytes.count, Self.fieldCallback, Self.recordCallback, ctx)
+        if used < bytes.count { return false }
+        return csv_error(&parser) == CSV_SUCCESS
+    }
+
+    /// Ends the input: flushes a last record that has no line break.
+    /// The corresponding C function is `csv_fini`.
+    /// - Returns: `false` when a quoted field is still open (`CSV_STRICT_FINI`).
+    func finish() -> Bool {
+        let ctx = Unmanaged.passUnretained(self).toOpaque()
+        return csv_fini(&parser, Self.fieldCallback, Self.recordCallback, ctx) == 0
+    }
+
+    /// Quotes one field the way libcsv's writer does (always quoted, `"` doubled).
+    /// Used by the round-trip property test. The corresponding C function is `csv_write`.
+    static func quotedField(_ field: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: field.count * 2 + 2)
+        // A non-nil source pointer even for an empty field: csv_write writes nothing for NULL.
+        let source = field.isEmpty ? [0] : field
+        let written = out.withUnsafeMutableBytes { dst in
+            source.withUnsafeBytes { src in csv_write(dst.baseAddress, dst.count, src.baseAddress, field.count) }
+        }
+        return Array(out.prefix(written))
     }
 }

@@ -1,0 +1,187 @@
+/// Receives the accepted records of an import, in order.
+protocol AcceptedRowSink: AnyObject {
+    /// Called once, before any row, with the reported column names and header rows.
+    func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws
+    /// An accepted record; use its first `columnCount` fields, missing ones are `nil`.
+    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws
+}
+
+/// A record kept while the header layout is not yet known.
+private struct HeldRecord {
+    var fields: FieldBuffer
+    var raw: [UInt8]
+    var line: Int
+    var issues: RecordIssues
+    var unterminated: Bool
+}
+
+/// Applies the record policy (header rows, field counts, rejections, warnings) to the records a
+/// ``RecordReader`` produces, and keeps the account: data rows = accepted + rejected.
+final class IngestSession: RecordConsumer {
+    let validateRecords: Bool
+    private let sink: AcceptedRowSink?
+    private let onReject: ((IngestSummary.Rejection) throws -> Void)?
+
+    private var held: [HeldRecord] = []
+    private(set) var headerDone = false
+    private(set) var sawRecord = false
+    private(set) var platform: SurveyPlatform = .generic
+    private(set) var headerRows: [[String]] = []
+    private(set) var columns: [String] = []
+    private(set) var rawColumnNames: [String] = []
+    private(set) var metadata = PlatformMetadata(platform: .generic, columns: [])
+    private var columnCount = 0
+
+    private(set) var dataRows = 0
+    private(set) var acceptedRows = 0
+    private(set) var rejections: [IngestSummary.Rejection] = []
+    private(set) var warnings: [IngestSummary.Warning] = []
+    private var pendingBlankLines: [Int] = []
+
+    /// Largest record kept (bytes); larger records are rejected `field-too-large` because the
+    /// table stores 31-bit offsets within a row.
+    static let maxRecordBytes = Int(Int32.max)
+
+    init(validateRecords: Bool, sink: AcceptedRowSink?, onReject: ((IngestSummary.Rejection) throws -> Void)?) {
+        self.validateRecords = validateRecords
+        self.sink = sink
+        self.onReject = onReject
+    }
+
+    func blankLine(_ line: Int) { pendingBlankLines.append(line) }
+
+    private func flushBlankLines() {
+        for l in pendingBlankLines {
+            warnings.append(.init(code: "blank-line-skipped", line: l, message: "blank line \(l) skipped"))
+        }
+        pendingBlankLines.removeAll()
+    }
+
+    func consume(_ record: RecordView) throws {
+        flushBlankLines()
+        sawRecord = true
+        if headerDone {
+            try data(fields: record.fields, raw: record.raw, line: record.line, issues: record.issues,
+                     unterminated: record.unterminated)
+            return
+        }
+        held.append(HeldRecord(fields: record.fields, raw: Array(record.raw), line: record.line,
+                               issues: record.issues, unterminated: record.unterminated))
+        if held.count == 3 { try decideHeader() }
+    }
+
+    /// Ends the input. Blank lines after the last record are dropped silently.
+    func finish() throws {
+        if !headerDone && !held.isEmpty { try decideHeader() }
+        pendingBlankLines.removeAll()
+        if headerDone && dataRows == 0 {
+            warnings.append(.init(code: "no-data-rows", message: "the file has header rows but no data rows"))
+        }
+    }
+
+    private func text(_ r: HeldRecord) -> [String] {
+        if r.unterminated { return [String(decoding: r.raw, as: UTF8.self)] }
+        return (0..<r.fields.spans.count).map { r.fields.string($0) ?? "" }
+    }
+
+    private func decideHeader() throws {
+        headerDone = true
+        let texts = held.map { text($0) }
+        // Records that will be rejected cannot be platform header rows.
+        let cut = held.firstIndex { $0.unterminated || $0.raw.contains(0) } ?? held.count
+        let usable = Array(texts.prefix(max(cut, 1)))
+        var (detected, rows) = PlatformDetection.detect(usable)
+        if rows > usable.count { detected = .generic; rows = 1 }
+        platform = detected
+        let first = held[0]
+        if first.unterminated {
+            warnings.append(.init(code: "unterminated-quote", line: first.line,
+                                  message: "the header record has a quote still open at end of file"))
+        }
+        if validateRecords, !first.raw.withUnsafeBufferPointer(UTF8Validation.isValid) {
+            warnings.append(.init(code: "invalid-encoding", line: first.line,
+                                  message: "the header record is not valid UTF-8; invalid bytes were replaced in column names"))
+        }
+        rawColumnNames = texts[0]
+        columnCount = rawColumnNames.count
+        headerRows = texts.prefix(rows).map { row in
+            (0..<columnCount).map { $0 < row.count ? row[$0] : "" }
+        }
+        let (names, unnamed) = PlatformDetection.reportedNames(platform: platform, headerRows: headerRows)
+        columns = names
+        metadata = PlatformDetection.metadata(platform: platform, headerRows: headerRows, names: names)
+        var firstIndex: [String: Int] = [:]
+        var reportedDuplicate = Set<Int>()
+        for (c, name) in rawColumnNames.enumerated() where !name.isEmpty {
+            if let f = firstIndex[name] {
+                for k in [f, c] where !reportedDuplicate.contains(k) {
+                    reportedDuplicate.insert(k)
+                    warnings.append(.init(code: "duplicate-column-name", line: first.line, column: k,
+                                          message: "column name '\(name)' is not unique; column \(k) is reported as '\(columns[k])'"))
+                }
+            } else { firstIndex[name] = c }
+        }
+        for c in unnamed {
+            warnings.append(.init(code: "empty-column-name", line: first.line, column: c,
+                                  message: "column \(c) has no name; it is reported as '\(columns[c])'"))
+        }
+        try sink?.begin(columns: columns, rawColumnNames: rawColumnNames, headerRows: headerRows, platform: metadata)
+        let rest = held.dropFirst(rows)
+        held = []
+        for r in rest {
+            try r.raw.withUnsafeBufferPointer { raw in
+                try data(fields: r.fields, raw: raw, line: r.line, issues: r.issues, unterminated: r.unterminated)
+            }
+        }
+    }
+
+    private func reject(_ reason: String, raw: UnsafeBufferPointer<UInt8>, line: Int) throws {
+        let bytes = Array(raw)
+        let r = IngestSummary.Rejection(dataRow: dataRows, line: line, reason: reason,
+                                        raw: UTF8Validation.escaped(bytes), rawBytes: bytes)
+        rejections.append(r)
+        try onReject?(r)
+    }
+
+    private func warn(_ code: String, line: Int, _ message: String) {
+        warnings.append(.init(code: code, dataRow: dataRows, line: line, message: message))
+    }
+
+    private func data(fields: FieldBuffer, raw: UnsafeBufferPointer<UInt8>, line: Int, issues: RecordIssues,
+                      unterminated: Bool) throws {
+        dataRows += 1
+        if unterminated { return try reject("unterminated-quote", raw: raw, line: line) }
+        if let base = raw.baseAddress, raw.count > 0, memchr(base, 0, raw.count) != nil {
+            return try reject("nul-byte", raw: raw, line: line)
+        }
+        if validateRecords && !UTF8Validation.isValid(raw) { return try reject("invalid-encoding", raw: raw, line: line) }
+        if fields.bytes.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
+        let n = fields.spans.count
+        if n > columnCount {
+            let extrasEmpty = fields.spans[columnCount...].allSatisfy { $0.start == $0.end }
+            if !extrasEmpty { return try reject("too-many-fields", raw: raw, line: line) }
+            warn("trailing-empty-fields", line: line,
+                 "data row \(dataRows) has \(n) fields, the header \(columnCount); the extra fields are empty and dropped")
+        } else if n < columnCount {
+            warn("short-row", line: line, "data row \(dataRows) has \(n) of \(columnCount) fields; missing cells are empty")
+        }
+        if issues.strayQuote {
+            warn("stray-quote", line: line, "data row \(dataRows) has a quote inside or after a field; kept as text")
+        }
+        if issues.spaceAroundQuotedField {
+            warn("space-around-quoted-field", line: line,
+                 "data row \(dataRows) has spaces or tabs around a quoted field; the quoted text is kept")
+        }
+        if columnCount > 1 && fields.spans.prefix(columnCount).allSatisfy({ $0.start == $0.end }) {
+            warn("empty-record", line: line, "data row \(dataRows) has only empty fields")
+        }
+        acceptedRows += 1
+        try sink?.accept(fields, columnCount: columnCount, dataRow: dataRows, line: line)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Collects accepted records into a ``RawTable``.
+final class TableBuilder: AcceptedRowSink {
+    private var table = RawTable(columns: [], rawColumnNames: [], headerRows: [],
+                                 platform: PlatformMetadata(platform: .generic, columns: []))
+
+    func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
+        table = RawTable(columns: columns, rawColumnNames: rawColumnNames, headerRows: headerRows, platform: platform)
+    }
+
+    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws {
+        table.appendRecord(fields, dataRow: dataRow, line: line)
+    }
+
+    /// The table, with the platform as finally decided (format heuristics such as `excel` are
+    /// known only at the end of the file).
+    func finish(platform: String) -> RawTable {
+        if let p = SurveyPlatform(rawValue: platform) { table.platform.platform = p }
+        return table
+    }
+}
+
+/// Writes accepted records as CSV (`--data-out`).
+final class DataOutSink: AcceptedRowSink {
+    let writer: CSVFileWriter
+    private var row: [ArraySlice<UInt8>] = []
+    init(writer: CSVFileWriter) { self.writer = writer }
+
+    func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
+        try writer.writeRecord(columns.map { Array($0.utf8) })
+    }
+
+    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws {
+        row.removeAll(keepingCapacity: true)
+        for c in 0..<columnCount {
+            row.append(c < fields.spans.count ? fields.field(c) : [])
+        }
+        try writer.writeRecord(row)
+    }
+}
+
+/// Writes RFC 4180 CSV (`,`, LF, minimal quoting: a field is quoted when it holds `,`, `"`, CR or
+/// LF, or when it is the only field of its record and empty) to a temporary file next to the
+/// destination, renamed into place by ``commit()``: the destination is never half-written.
+final class CSVFileWriter {
+    let path: String
+    private let tempPath: String
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        self.path = path
+        self.tempPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        guard FileManager.default.createFile(atPath: tempPath, contents: nil),
+              let h = FileHandle(forWritingAtPath: tempPath) else {
+            throw IngestError(.unwritable, path: path, message: "cannot create the output file",
+                              hint: "check that the folder exists and is writable")
+        }
+        handle = h
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Appends one record.
+    func writeRecord<C: Collection>(_ fields: [C]) throws where C.Element == UInt8 {
+        for (i, f) in fields.enumerated() {
+            if i > 0 { buffer.append(UInt8(ascii: ",")) }
+            let needs = f.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+                || (fields.count == 1 && f.isEmpty)
+            if needs {
+                buffer.append(UInt8(ascii: "\""))
+                for b in f {
+                    if b == UInt8(ascii: "\"") { buffer.append(b) }
+                    buffer.append(b)
+                }
+                buffer.append(UInt8(ascii: "\""))
+            } else {
+                buffer.append(contentsOf: f)
+            }
+        }
+        buffer.append(10)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do { try handle.write(contentsOf: buffer) } catch {
+            throw IngestError(.unwritable, path: path, message: "write failed: \(error.localizedDescription)",
+                              hint: "check the free space on the disk")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, closes and renames the temporary file onto the destination.
+    func commit() throws {
+        try flush()
+        try? handle.close()
+        if rename(tempPath, path) != 0 {
+            discard()
+            throw IngestError(.unwritable, path: path, message: "cannot move the output into place",
+                              hint: "check that the destination folder is writable")
+        }
+    }
+
+    /// Removes the temporary file.
+    func discard() {
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: tempPath)
+    }
+}

@@ -1,0 +1,208 @@
+/// A record as the reader hands it to its consumer. Valid only during the callback.
+struct RecordView {
+    /// Fields (bytes back to back, spans).
+    var fields: FieldBuffer
+    /// The record's bytes as stored (decoded to UTF-8), without its terminator.
+    var raw: UnsafeBufferPointer<UInt8>
+    /// 1-based physical line on which the record starts.
+    var line: Int
+    /// Quoting irregularities that do not stop the record being accepted.
+    var issues: RecordIssues
+    /// A quoted field was still open at the end of the input (`fields` is then empty).
+    var unterminated: Bool
+}
+
+/// Receives records and skipped blank lines from a ``RecordReader``.
+protocol RecordConsumer: AnyObject {
+    func consume(_ record: RecordView) throws
+    func blankLine(_ line: Int)
+}
+
+/// Supplies decoded UTF-8 text in chunks.
+protocol ChunkSource {
+    /// Appends the next chunk to `buffer`; returns `false` at the end of the input.
+    mutating func next(into buffer: inout [UInt8]) throws -> Bool
+}
+
+/// Splits UTF-8 text into records: physical lines go to libcsv one at a time, so that every record
+/// gets its starting line and raw bytes; records libcsv refuses in strict mode are re-read by
+/// ``LenientRecordParser``. Blank lines outside records are reported, not parsed.
+///
+/// Memory: the window holds the record in progress plus one chunk, whatever the file size.
+final class RecordReader {
+    let delimiter: UInt8
+    private let parser: LibCSVParser
+    /// Record terminators seen (outside quotes), for the line-ending report.
+    private(set) var terminatorCounts: [LineTerminator: Int] = [:]
+
+    init(delimiter: UInt8) throws {
+        self.delimiter = delimiter
+        self.parser = try LibCSVParser(delimiter: delimiter)
+    }
+
+    // Reader state; indexes are into `window`.
+    private var window: [UInt8] = []
+    private var pos = 0
+    private var line = 1
+    private var inRecord = false
+    private var lenientPending = false
+    private var recStart = 0
+    private var recLine = 1
+
+    /// Reads all of `source`, calling `consumer` for each record and blank line.
+    func run<S: ChunkSource>(_ source: inout S, consumer: RecordConsumer) throws {
+        var eof = false
+        while true {
+            let keepFrom = inRecord ? recStart : pos
+            if keepFrom > 0 {
+                window.removeSubrange(0..<keepFrom)
+                pos -= keepFrom
+                if inRecord { recStart -= keepFrom }
+            }
+            if !eof { eof = try !source.next(into: &window) }
+            let done = try window.withUnsafeBufferPointer { buf in
+                try process(buf, eof: eof, consumer: consumer)
+            }
+            if done { return }
+        }
+    }
+
+    /// Reads an in-memory text at once.
+    func run(bytes: [UInt8], consumer: RecordConsumer) throws {
+        var source = WholeBuffer(bytes: bytes)
+        try run(&source, consumer: consumer)
+    }
+
+    private func count(_ t: LineTerminator?) {
+        if let t { terminatorCounts[t, default: 0] += 1 }
+    }
+
+    @inline(__always) private func isBlank(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        var k = from
+        while k < to {
+            let b = buf[k]
+            if !((b == 0x20 || b == 0x09) && b != delimiter) { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// Processes every complete line available. Returns `true` when the input is finished.
+    private func process(_ buf: UnsafeBufferPointer<UInt8>, eof: Bool, consumer: RecordConsumer) throws -> Bool {
+        let n = buf.count
+        while true {
+            if lenientPending {
+                guard try lenient(buf, eof: eof, consumer: consumer) else { return false }
+                continue
+            }
+            if pos >= n {
+                if !eof { return false }
+                if inRecord {
+                    // The last line ended with a line break inside an open quote.
+                    try finishRecord(buf, eof: true, consumer: consumer, lineEnd: n)
+                }
+                return true
+            }
+            // Find the end of the physical line.
+            var i = pos
+            while i < n {
+                let b = buf[i]
+                if b == 10 || b == 13 { break }
+                i += 1
+            }
+            let lineEnd = i
+            var next = i
+            var term: LineTerminator? = nil
+            if i == n {
+                if !eof { return false }
+            } else if buf[i] == 13 {
+                if i + 1 == n && !eof { return false }
+                if i + 1 < n && buf[i + 1] == 10 { term = .crlf; next = i + 2 } else { term = .cr; next = i + 1 }
+            } else {
+                term = .lf; next = i + 1
+            }
+            if !inRecord {
+                if isBlank(buf, pos, lineEnd) {
+                    if term != nil || lineEnd > pos { consumer.blankLine(line) }
+                    count(term)
+                    pos = next; line += 1
+                    continue
+                }
+                inRecord = true; recStart = pos; recLine = line
+                parser.resetRecord()
+            }
+            let ok = parser.feed(UnsafeBufferPointer(rebasing: buf[pos..<next]))
+            if !ok {
+                lenientPending = true
+                continue
+            }
+            if parser.recordEnded {
+                try consumer.consume(RecordView(
+                    fields: parser.fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<lineEnd]),
+                    line: recLine, issues: RecordIssues(), unterminated: false))
+                count(term)
+                pos = next; line += 1; inRecord = false
+            } else if term == nil {
+                try finishRecord(buf, eof: eof, consumer: consumer, lineEnd: lineEnd)
+                pos = n
+                return true
+            } else {
+                pos = next; line += 1
+            }
+        }
+    }
+
+    /// Ends the input inside a record: flushes it through `csv_fini`, or rejects it as unterminated.
+    private func finishRecord(_ buf: UnsafeBufferPointer<UInt8>, eof: Bool, consumer: RecordConsumer,
+                              lineEnd: Int) throws {
+        if parser.finish() && parser.recordEnded {
+            try consumer.consume(RecordView(
+                fields: parser.fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<lineEnd]),
+                line: recLine, issues: RecordIssues(), unterminated: false))
+        } else {
+            parser.resetRecord()
+            try consumer.consume(RecordView(
+                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                line: recLine, issues: RecordIssues(), unterminated: true))
+            try parser.restart()
+        }
+        inRecord = false
+    }
+
+    /// Re-reads the record in progress with the lenient parser. Returns `false` when it needs more input.
+    private func lenient(_ buf: UnsafeBufferPointer<UInt8>, eof: Bool, consumer: RecordConsumer) throws -> Bool {
+        var fields = FieldBuffer()
+        switch LenientRecordParser.parse(buf, from: recStart, delimiter: delimiter, atEnd: eof, into: &fields) {
+        case .needMore:
+            return false
+        case .unterminated:
+            try consumer.consume(RecordView(
+                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                line: recLine, issues: RecordIssues(), unterminated: true))
+            pos = buf.count
+        case let .record(rawEnd, next, breaks, terminator, issues):
+            try consumer.consume(RecordView(
+                fields: fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
+                line: recLine, issues: issues, unterminated: false))
+            count(terminator)
+            pos = next
+            line = recLine + breaks
+        }
+        lenientPending = false
+        inRecord = false
+        try parser.restart()
+        return true
+    }
+}
+
+/// A ``ChunkSource`` over bytes already in memory: one chunk.
+struct WholeBuffer: ChunkSource {
+    var bytes: [UInt8]?
+    init(bytes: [UInt8]) { self.bytes = bytes }
+    mutating func next(into buffer: inout [UInt8]) throws -> Bool {
+        guard let b = bytes else { return false }
+        if buffer.isEmpty { buffer = b } else { buffer.append(contentsOf: b) }
+        bytes = nil
+        return true
+    }
+}
