@@ -43,17 +43,17 @@ struct SampleAssembly {
             }
             let table = ingest.table
             let coded: CodedData
-            do { coded = try instrument.code(table, policy: policy) } catch let e as InstrumentError {
+            do { coded = try instrument.code(table, policy: policy, dataName: file.path) } catch let e as InstrumentError {
                 throw PlanError(.invalidData, file: file.path, message: e.description)
             }
-            let rejected = Set(coded.rejectedDataRows)
             let d = plan.design
             let weightColumn = try column(d.weight, role: "design.weight", in: table, file: file.path)
             let strataColumn = try d.strata.map { try column($0, role: "design.strata", in: table, file: file.path) }
             let clusterColumn = try d.cluster.map { try column($0, role: "design.cluster", in: table, file: file.path) }
             let fpcColumn = try d.fpc.map { try column($0, role: "design.fpc", in: table, file: file.path) }
             let tag = plan.design.samples == .independent ? "\(file.file)|" : ""
-            for row in 0..<table.rowCount {
+            // Rows rejected under on_invalid: reject-row are not in `coded.tableRows`: they leave the sample.
+            for row in coded.tableRows {
                 let w = try number(table, row: row, column: weightColumn, file: file.path, role: "weight")
                 guard w >= 0 else {
                     throw dataError(table, row: row, column: weightColumn, file: file.path,
@@ -64,10 +64,10 @@ struct SampleAssembly {
                 strata.append(tag + stratum)
                 if let c = clusterColumn { clusters.append(tag + stratum + "|" + (table[row, c] ?? "")) }
                 if let f = fpcColumn { fpc.append(try number(table, row: row, column: f, file: file.path, role: "fpc")) }
-                usable.append(!rejected.contains(table.dataRowNumbers[row]))
+                usable.append(true)
                 for key in keys { attributes[key, default: []].append(file.attributes[key] ?? "") }
             }
-            parts.append(FilePart(file: file, ingest: ingest, coded: coded, rowOffset: weights.count - table.rowCount))
+            parts.append(FilePart(file: file, ingest: ingest, coded: coded, rowOffset: weights.count - coded.tableRows.count))
             _ = index
         }
     }

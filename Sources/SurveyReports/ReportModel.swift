@@ -101,6 +101,26 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
             self.group = group; self.estimate = estimate; self.se = se; self.ciLow = ciLow; self.ciHigh = ciHigh
             self.df = df; self.n = n; self.suppressed = suppressed; self.flags = flags
         }
+
+        enum CodingKeys: String, CodingKey { case group, estimate, se, ciLow, ciHigh, df, n, suppressed, flags }
+
+        /// A suppressed cell is written with `null` numbers and no `n`: suppression holds in every format.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(group, forKey: .group)
+            try c.encode(suppressed, forKey: .suppressed)
+            try c.encode(df, forKey: .df)
+            try c.encode(flags, forKey: .flags)
+            if suppressed {
+                for key in [CodingKeys.estimate, .se, .ciLow, .ciHigh, .n] { try c.encodeNil(forKey: key) }
+            } else {
+                try c.encode(estimate, forKey: .estimate)
+                try c.encode(se, forKey: .se)
+                try c.encode(ciLow, forKey: .ciLow)
+                try c.encode(ciHigh, forKey: .ciHigh)
+                try c.encode(n, forKey: .n)
+            }
+        }
     }
 
     /// `to − from`, and `to / from − 1`, with intervals and a test.
@@ -130,6 +150,30 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
             self.relativeLow = relativeLow; self.relativeHigh = relativeHigh; self.statistic = statistic
             self.df = df; self.pValue = pValue; self.adjustedPValue = adjustedPValue; self.suppressed = suppressed
             self.method = method
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case from, to, difference, differenceSE, differenceLow, differenceHigh, relative, relativeLow
+            case relativeHigh, statistic, df, pValue, adjustedPValue, suppressed, method
+        }
+
+        /// A suppressed change is written with `null` numbers (secondary suppression).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(from, forKey: .from)
+            try c.encode(to, forKey: .to)
+            try c.encode(suppressed, forKey: .suppressed)
+            try c.encode(method, forKey: .method)
+            try c.encode(df, forKey: .df)
+            let numbers: [(CodingKeys, Double?)] = [
+                (.difference, difference), (.differenceSE, differenceSE), (.differenceLow, differenceLow),
+                (.differenceHigh, differenceHigh), (.relative, relative), (.relativeLow, relativeLow),
+                (.relativeHigh, relativeHigh), (.statistic, statistic), (.pValue, pValue),
+                (.adjustedPValue, adjustedPValue),
+            ]
+            for (key, value) in numbers {
+                if suppressed { try c.encodeNil(forKey: key) } else { try c.encode(value, forKey: key) }
+            }
         }
     }
 

@@ -7,7 +7,7 @@ import SurveyReports
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Run an evaluation plan and print its report.",
+        abstract: "Run an evaluation plan and print its report (text, Markdown, JSON, CSV or HTML).",
         discussion: """
         Reads the plan's instrument and data files, codes every answer, estimates each indicator per group \
         with design-based standard errors, compares the groups, and prints a deterministic report. \
@@ -15,12 +15,12 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, markdown, json, csv, html }
 
     @Argument(help: "The evaluation plan (YAML), e.g. SampleData/beacon/plan.yaml.")
     var plan: String
 
-    @Option(help: "Output format: text or json.")
+    @Option(help: "Output format: text, markdown, json, csv or html.")
     var format: OutputFormat = .text
 
     @Option(name: [.short, .customLong("output")], help: "Write the report to this file (atomically) instead of standard output.")
@@ -33,7 +33,10 @@ struct ReportCommand: ParsableCommand {
             let text: String
             switch format {
             case .text: text = TextReport.render(report)
+            case .markdown: text = MarkdownReport.render(report)
             case .json: text = try JSONReport.render(report)
+            case .csv: text = CSVReport.render(report)
+            case .html: text = HTMLReport.render(report)
             }
             try emit(text, to: output)
         } catch let e as PlanError {
