@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import SurveyStatistics
 
 // Hand-derived checks of the linearisation variance engine and the estimators. Each expected
@@ -184,4 +185,48 @@ private func near(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool {
     #expect((#expect(throws: DesignError.self) {
         try ReplicateDesign(weights: [1, 1], replicateWeights: reps, type: .fay)
     })?.code == .invalidArgument)
+}
+
+@Test func confidenceIntervalUsesTOrNormal() throws {
+    // Normal: 1.959963984540054 = qnorm(0.975) (R 4.2.2); t on 10 df: qt(0.975, 10) = 2.228138851986274.
+    let normal = Estimate(value: 10, standardError: 2, degreesOfFreedom: .infinity, sampleSize: 50)
+    let ci = normal.confidenceInterval(level: 0.95)
+    #expect(near(ci.lower, 10 - 2 * 1.959963984540054, 1e-14))
+    #expect(near(ci.upper, 10 + 2 * 1.959963984540054, 1e-14))
+    let t = Estimate(value: 10, standardError: 2, degreesOfFreedom: 10, sampleSize: 50)
+    let ct = t.confidenceInterval(level: 0.95)
+    #expect(near(ct.upper - ct.lower, 4 * 2.228138851986274, 1e-12))
+    #expect(normal.confidenceInterval(level: 1.5).lower.isNaN)
+    // Interval agrees with the design route: SRS mean of 1…5 with SE √0.5, t on 4 df.
+    let design = try SurveyDesign(weights: [1, 1, 1, 1, 1])
+    let m = try design.mean([1, 2, 3, 4, 5])
+    let cm = m.confidenceInterval(level: 0.9)
+    // qt(0.95, 4) = 2.131846786326649 (R 4.2.2).
+    #expect(near(cm.upper, 3 + 2.131846786326649 * 0.5.squareRoot(), 1e-12))
+}
+
+@Test func proportionIntervalsAgreeWithTheirDefinitions() throws {
+    // SRS of 10 with 3 successes, weights 1: p = 0.3, var = p(1−p)/(n−1)·(n−1)/n … computed
+    // here from the variance engine; each method is checked against its closed form.
+    let y: [Double] = [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
+    let design = try SurveyDesign(weights: Array(repeating: 1, count: 10))
+    let m = try design.mean(y)
+    // V = s²/n with s² = 10/9·0.21 → 0.21/9.
+    #expect(near(m.variance, 0.21 / 9))
+    let t = 2.262157162798205  // qt(0.975, 9), R 4.2.2
+    let mean = try design.proportionInterval(y, method: .mean)
+    #expect(near(mean.lower, 0.3 - t * m.standardError, 1e-12))
+    let xl = try design.proportionInterval(y, method: .xlogit)
+    let eta = log(0.3 / 0.7), seEta = m.standardError / 0.21
+    #expect(near(xl.upper, 1 / (1 + exp(-(eta + t * seEta))), 1e-12))
+    let logit = try design.proportionInterval(y, method: .logit)
+    #expect(near(logit.upper, xl.upper, 1e-12))
+    let asin = try design.proportionInterval(y, method: .asin)
+    #expect(asin.lower > 0 && asin.lower < 0.3 && asin.upper > 0.3)
+    // beta: with n* = n (deff 1, df = n − 1) it is the Clopper–Pearson interval for 3/10:
+    // qbeta(0.025, 3, 8) = 0.06673951117773447, qbeta(0.975, 4, 7) = 0.6524528500599972 (R 4.2.2);
+    // here n* = p(1−p)/var = 9 since var uses n − 1, so compare with Beta(2.7, 7.3)/(3.7, 6.3).
+    let beta = try design.proportionInterval(y, method: .beta)
+    #expect(near(beta.lower, BetaDistribution(alpha: 2.7, beta: 7.3).quantile(0.025), 1e-10))
+    #expect(near(beta.upper, BetaDistribution(alpha: 3.7, beta: 6.3).quantile(0.975), 1e-10))
 }
