@@ -1,0 +1,381 @@
+/// The kinds of replicate weights, with R `svrepdesign(type = ...)`'s default variance scales.
+public enum ReplicateType: String, Sendable, CaseIterable {
+    /// Delete-one-PSU jackknife, unstratified: scale (R−1)/R unless given.
+    case jk1
+    /// Stratified jackknife: scale 1, `rscales` (n_h − 1)/n_h required.
+    case jkn
+    /// Balanced repeated replication (half samples): scale 1/R.
+    case brr
+    /// Fay's modified BRR with factor ρ: scale 1/(R(1−ρ)²).
+    case fay
+    /// Bootstrap: scale 1/(R−1) unless given.
+    case bootstrap
+    /// Successive-difference replication: scale 4/R, rscales 1.
+    case sdr
+    /// Any other replicate method: scale and rscales as given (default 1).
+    case other
+}
+
+/// An estimate from a replicate design: the full-sample value and one value per replicate.
+public struct ReplicateEstimate: Sendable, Equatable {
+    /// The full-sample estimate.
+    public var value: Double
+    /// The estimate recomputed with each replicate's weights.
+    public var replicates: [Double]
+    /// Rows with non-zero weight that contributed (in the domain, non-missing).
+    public var n: Int
+    /// Rows in the domain with non-missing values.
+    public var domain: [Bool]
+
+    public init(value: Double, replicates: [Double], n: Int, domain: [Bool]) {
+        self.value = value; self.replicates = replicates; self.n = n; self.domain = domain
+    }
+}
+
+/// Design-based estimation shared by linearisation and replicate designs.
+public protocol DesignBasedVariance: Sendable {
+    /// Number of rows.
+    var rowCount: Int { get }
+    /// Degrees of freedom of the full design (R `degf()`).
+    var degreesOfFreedom: Int { get }
+    /// Sampling (full-sample) weights.
+    var weights: [Double] { get }
+    /// Weighted mean over the domain (NaN = missing).
+    func mean(_ y: [Double], domain: [Bool]?, deff: Bool, baseline: DesignEffectBaseline) throws -> Estimate
+    /// Weighted total over the domain (NaN = missing).
+    func total(_ y: [Double], domain: [Bool]?, deff: Bool, baseline: DesignEffectBaseline) throws -> Estimate
+    /// Ratio of weighted totals over the domain.
+    func ratio(numerator: [Double], denominator: [Double], domain: [Bool]?) throws -> Estimate
+    /// Several estimates with their joint covariance (R `svyby(covmat = TRUE)`).
+    func jointEstimates(_ items: [DomainStatistic], deff: DesignEffectBaseline?) throws -> JointEstimate
+}
+
+extension SurveyDesign: DesignBasedVariance {}
+
+/// A design described by full-sample weights and replicate weights (R `svrepdesign` with
+/// `combined.weights = TRUE`): the variance of an estimate θ̂ is
+/// `scale · Σ_r rscales[r] · (θ̂_r − c)²`, `c` = θ̂ when `mse`, else the mean of the replicate
+/// estimates (over replicates with rscales > 0); R `svrVar`.
+///
+/// Any statistic of the weights can be estimated with ``replicate(_:)``; ``mean(_:domain:deff:baseline:)``,
+/// ``total(_:domain:deff:baseline:)`` and ``ratio(numerator:denominator:domain:)`` are provided.
+/// Replicate estimates that are NaN are dropped with their rscales (R `na.action = na.omit`).
+public struct ReplicateDesign: DesignBasedVariance {
+    public internal(set) var weights: [Double]
+    /// Replicate weight columns, `replicateWeights[r][i]` (already multiplied by the sampling weight).
+    public internal(set) var replicateWeights: [[Double]]
+    public let type: ReplicateType
+    public let scale: Double
+    public let rscales: [Double]
+    public let rho: Double?
+    public let mse: Bool
+    public internal(set) var degreesOfFreedom: Int
+
+    public var rowCount: Int { weights.count }
+    public var replicateCount: Int { replicateWeights.count }
+
+    /// Builds a replicate design.
+    ///
+    /// - Parameters:
+    ///   - weights: full-sample sampling weights (≥ 0, finite).
+    ///   - replicateWeights: one column per replicate, each with one weight per row.
+    ///   - combinedWeights: true when replicate columns already include the sampling weight (R
+    ///     `combined.weights = TRUE`); false when they are adjustment factors to multiply by it.
+    ///   - type: the replicate method, which sets the default scale.
+    ///   - scale: overall multiplier; nil for the type's default (required for `.other`: default 1).
+    ///   - rscales: per-replicate multipliers (one value is recycled); required for `.jkn`.
+    ///   - rho: Fay's ρ (0 ≤ ρ < 1), required for `.fay`.
+    ///   - mse: centre at the full-sample estimate instead of the replicate mean.
+    /// - Throws: ``DesignError`` `lengthMismatch`, `invalidWeight`, `invalidArgument`.
+    public init(weights: [Double], replicateWeights: [[Double]], combinedWeights: Bool = true,
+                type: ReplicateType, scale: Double? = nil, rscales: [Double]? = nil, rho: Double? = nil,
+                mse: Bool = false) throws {
+        let n = weights.count
+        guard n > 0 else { throw DesignError(.emptyDesign, "the design has no rows") }
+        let R = replicateWeights.count
+        guard R >= 2 else {
+            throw DesignError(.invalidArgument, "a replicate design needs at least 2 replicate weight columns, got \(R)")
+        }
+        for (i, w) in weights.enumerated() where !(w.isFinite && w >= 0) {
+            throw DesignError(.invalidWeight, "weight \(w) in row \(i + 1) is not a finite non-negative number")
+        }
+        var columns = replicateWeights
+        for r in 0..<R {
+            guard columns[r].count == n else {
+                throw DesignError(.lengthMismatch, "replicate \(r + 1) has \(columns[r].count) weights for \(n) rows")
+            }
+            for i in 0..<n {
+                if !combinedWeights { columns[r][i] *= weights[i] }
+                guard columns[r][i].isFinite, columns[r][i] >= 0 else {
+                    throw DesignError(.invalidWeight, "replicate weight \(columns[r][i]) in row \(i + 1), replicate \(r + 1) is not a finite non-negative number")
+                }
+            }
+        }
+        var rs = rscales ?? [1]
+        if rs.count == 1 { rs = [Double](repeating: rs[0], count: R) }
+        guard rs.count == R, rs.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw DesignError(.invalidArgument, "rscales must have 1 or \(R) finite non-negative values, got \(rscales?.count ?? 0)")
+        }
+        if let scale, !(scale.isFinite && scale > 0) {
+            throw DesignError(.invalidArgument, "scale must be a positive number, got \(scale)")
+        }
+        let s: Double
+        switch type {
+        case .jk1: s = scale ?? Double(R - 1) / Double(R)
+        case .jkn:
+            guard rscales != nil else {
+                throw DesignError(.invalidArgument, "JKn replicate weights need rscales ((n_h − 1)/n_h for each replicate)",
+                                  hint: "give one rscale per replicate: (PSUs in its stratum − 1)/(PSUs in its stratum)")
+            }
+            s = scale ?? 1
+        case .brr: s = 1 / Double(R)
+        case .fay:
+            guard let rho, rho >= 0, rho < 1 else {
+                throw DesignError(.invalidArgument, "Fay replicate weights need rho in [0, 1), got \(rho.map { "\($0)" } ?? "none")",
+                                  hint: "rho is the Fay coefficient, e.g. 0.5")
+            }
+            s = 1 / (Double(R) * (1 - rho) * (1 - rho))
+        case .bootstrap: s = scale ?? 1 / Double(R - 1)
+        case .sdr: s = 4 / Double(R); rs = [Double](repeating: 1, count: R)
+        case .other: s = scale ?? 1
+        }
+        self.weights = weights
+        self.replicateWeights = columns
+        self.type = type
+        self.scale = s
+        self.rscales = rs
+        self.rho = type == .fay ? rho : nil
+        self.mse = mse
+        self.degreesOfFreedom = Self.rank(columns, rows: nil) - 1
+    }
+
+    /// Numerical rank of the replicate-weight matrix restricted to `rows` (R `qr(tol = 1e-5)$rank`):
+    /// Gram–Schmidt in column order, a column is dependent when its residual norm falls below
+    /// 1e−5 of its original norm (LINPACK dqrdc2's limited pivoting).
+    static func rank(_ columns: [[Double]], rows: [Bool]?) -> Int {
+        var basis: [[Double]] = []
+        for column in columns {
+            var v: [Double] = rows.map { mask in column.indices.filter { mask[$0] }.map { column[$0] } } ?? column
+            let original = norm(v)
+            guard original > 0 else { continue }
+            for _ in 0..<2 {  // re-orthogonalise once for stability
+                for q in basis {
+                    var dot = 0.0
+                    for i in v.indices { dot += q[i] * v[i] }
+                    for i in v.indices { v[i] -= dot * q[i] }
+                }
+            }
+            let residual = norm(v)
+            if residual > 1e-5 * original {
+                basis.append(v.map { $0 / residual })
+            }
+        }
+        return basis.count
+    }
+
+    private static func norm(_ v: [Double]) -> Double {
+        var scaleMax = 0.0
+        for x in v { scaleMax = max(scaleMax, abs(x)) }
+        guard scaleMax > 0 else { return 0 }
+        var s = 0.0
+        for x in v { let y = x / scaleMax; s += y * y }
+        return scaleMax * s.squareRoot()
+    }
+
+    /// Post-stratifies the full-sample weights and, separately, every replicate's weights to
+    /// the population counts (R `postStratify` of an `svrepdesign`), so the replicate variance
+    /// reflects the post-stratification.
+    ///
+    /// - Throws: `lengthMismatch`; `invalidArgument` when a sampled post-stratum has no
+    ///   population count, a population post-stratum has no sample, or a replicate has zero
+    ///   weight in a post-stratum.
+    public func postStratified(by groups: [String], populationCounts: [String: Double]) throws -> ReplicateDesign {
+        guard groups.count == rowCount else {
+            throw DesignError(.lengthMismatch, "\(groups.count) post-stratum labels for \(rowCount) rows")
+        }
+        var index: [String: Int] = [:]
+        var names: [String] = []
+        let group = groups.map { l -> Int in
+            if let g = index[l] { return g }
+            index[l] = names.count; names.append(l); return names.count - 1
+        }
+        for (label, count) in populationCounts where count != 0 && index[label] == nil {
+            throw DesignError(.invalidArgument, "post-stratum \"\(label)\" (population \(count)) has no sampled rows",
+                              hint: "merge it with a neighbouring post-stratum")
+        }
+        let pop = try names.map { label -> Double in
+            guard let n = populationCounts[label] else {
+                throw DesignError(.invalidArgument, "post-stratum \"\(label)\" is in the sample but has no population count")
+            }
+            return n
+        }
+        func adjust(_ w: [Double], what: String) throws -> [Double] {
+            var totals = [Double](repeating: 0, count: names.count)
+            for i in 0..<rowCount { totals[group[i]] += w[i] }
+            for g in names.indices where totals[g] == 0 && pop[g] != 0 {
+                throw DesignError(.invalidArgument, "\(what) has zero weight in post-stratum \"\(names[g])\"")
+            }
+            return (0..<rowCount).map { i in totals[group[i]] == 0 ? w[i] : w[i] * pop[group[i]] / totals[group[i]] }
+        }
+        var copy = self
+        copy.weights = try adjust(weights, what: "the full sample")
+        copy.replicateWeights = try replicateWeights.enumerated().map { try adjust($1, what: "replicate \($0 + 1)") }
+        copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
+        return copy
+    }
+
+    // MARK: - Replicate estimation
+
+    /// Evaluates `estimator` with the full-sample weights and with every replicate's weights.
+    ///
+    /// - Parameter estimator: a statistic of a weight vector (one weight per row).
+    /// - Returns: value and replicate values (n and domain cover every row).
+    public func replicate(_ estimator: ([Double]) throws -> Double) rethrows -> ReplicateEstimate {
+        let value = try estimator(weights)
+        var reps: [Double] = []
+        reps.reserveCapacity(replicateCount)
+        for column in replicateWeights { reps.append(try estimator(column)) }
+        return ReplicateEstimate(value: value, replicates: reps, n: weights.filter { $0 != 0 }.count,
+                                 domain: [Bool](repeating: true, count: rowCount))
+    }
+
+    /// The replicate covariance matrix of several replicate estimates:
+    /// `scale · Σ_r rscales[r] (θ_a,r − c_a)(θ_b,r − c_b)` (R `svrVar`). Replicates where any
+    /// estimate is NaN are dropped.
+    public func covariance(_ items: [ReplicateEstimate]) throws -> [[Double]] {
+        let p = items.count
+        for item in items where item.replicates.count != replicateCount {
+            throw DesignError(.lengthMismatch, "a replicate estimate has \(item.replicates.count) replicates, the design \(replicateCount)")
+        }
+        let keep = (0..<replicateCount).filter { r in items.allSatisfy { !$0.replicates[r].isNaN } }
+        guard !keep.isEmpty || p == 0 else {
+            throw DesignError(.invalidArgument, "every replicate estimate is missing (NaN)")
+        }
+        var centre = [Double](repeating: 0, count: p)
+        for a in 0..<p {
+            if mse {
+                centre[a] = items[a].value
+            } else {
+                var s = 0.0, m = 0
+                for r in keep where rscales[r] > 0 { s += items[a].replicates[r]; m += 1 }
+                centre[a] = m > 0 ? s / Double(m) : items[a].value
+            }
+        }
+        var result = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for a in 0..<p {
+            for b in a..<p {
+                var s = 0.0
+                for r in keep {
+                    s += rscales[r] * (items[a].replicates[r] - centre[a]) * (items[b].replicates[r] - centre[b])
+                }
+                result[a][b] = s * scale
+                result[b][a] = s * scale
+            }
+        }
+        return result
+    }
+
+    /// The ``Estimate`` of a replicate estimate; degrees of freedom = rank of the replicate
+    /// weights over the domain rows − 1 (R `degf` of the subset design).
+    public func estimate(_ item: ReplicateEstimate, designEffect: Double? = nil) throws -> Estimate {
+        let v = try covariance([item])[0][0]
+        let allRows = item.domain.allSatisfy { $0 }
+        let df = allRows ? degreesOfFreedom : Self.rank(replicateWeights, rows: item.domain) - 1
+        return Estimate(value: item.value, standardError: v.squareRoot(), degreesOfFreedom: Double(df),
+                        designEffect: designEffect, sampleSize: item.n)
+    }
+
+    private func withDomain(_ active: [Bool], _ estimator: ([Double]) throws -> Double) throws -> ReplicateEstimate {
+        var e = try replicate(estimator)
+        e.domain = active
+        e.n = (0..<rowCount).filter { active[$0] && weights[$0] != 0 }.count
+        return e
+    }
+
+    /// Replicate estimate of the weighted total over the domain.
+    public func replicateTotal(_ y: [Double], domain: [Bool]? = nil) throws -> ReplicateEstimate {
+        let active = try activeRows([y], domain: domain)
+        return try withDomain(active) { w in
+            var t = 0.0
+            for i in 0..<rowCount where active[i] { t += w[i] * y[i] }
+            return t
+        }
+    }
+
+    /// Replicate estimate of the weighted mean over the domain.
+    /// - Throws: `emptyDomain` when the full-sample domain weight is zero.
+    public func replicateMean(_ y: [Double], domain: [Bool]? = nil) throws -> ReplicateEstimate {
+        let active = try activeRows([y], domain: domain)
+        guard (0..<rowCount).contains(where: { active[$0] && weights[$0] > 0 }) else {
+            throw DesignError(.emptyDomain, "the domain has no rows with positive weight and a non-missing value")
+        }
+        return try withDomain(active) { w in
+            var sw = 0.0, swy = 0.0
+            for i in 0..<rowCount where active[i] { sw += w[i]; swy += w[i] * y[i] }
+            return swy / sw
+        }
+    }
+
+    /// Replicate estimate of the ratio of weighted totals over the domain.
+    /// - Throws: `zeroDenominator` when the full-sample denominator total is zero.
+    public func replicateRatio(numerator y: [Double], denominator x: [Double],
+                               domain: [Bool]? = nil) throws -> ReplicateEstimate {
+        let active = try activeRows([y, x], domain: domain)
+        var tx = 0.0
+        for i in 0..<rowCount where active[i] { tx += weights[i] * x[i] }
+        guard tx != 0 else {
+            throw DesignError(.zeroDenominator, "the denominator's weighted total is zero in the domain")
+        }
+        return try withDomain(active) { w in
+            var ty = 0.0, tx = 0.0
+            for i in 0..<rowCount where active[i] { ty += w[i] * y[i]; tx += w[i] * x[i] }
+            return ty / tx
+        }
+    }
+
+    public func mean(_ y: [Double], domain: [Bool]? = nil, deff: Bool = false,
+                     baseline: DesignEffectBaseline = .withoutReplacement) throws -> Estimate {
+        let e = try replicateMean(y, domain: domain)
+        return withDesignEffect(try estimate(e), y, active: e.domain, total: false, deff: deff, baseline: baseline)
+    }
+
+    public func total(_ y: [Double], domain: [Bool]? = nil, deff: Bool = false,
+                      baseline: DesignEffectBaseline = .withoutReplacement) throws -> Estimate {
+        let e = try replicateTotal(y, domain: domain)
+        return withDesignEffect(try estimate(e), y, active: e.domain, total: true, deff: deff, baseline: baseline)
+    }
+
+    public func ratio(numerator: [Double], denominator: [Double], domain: [Bool]? = nil) throws -> Estimate {
+        try estimate(replicateRatio(numerator: numerator, denominator: denominator, domain: domain))
+    }
+}
+
+/// The variance under simple random sampling of the same n (R `svymean`/`svytotal` `deff`):
+/// s²_w = n/(n−1)·Σw(y−ȳ)²/Σw over the contributing rows (R `svyvar`), then for a mean
+/// s²_w(N̂−n)/(N̂n) without replacement or s²_w/n with replacement; for a total N̂² times that.
+/// NaN when n < 2 or, without replacement, N̂ < n (weights not scaled to the population).
+func srsVariance(weights: [Double], _ y: [Double], active: [Bool], total: Bool,
+                 baseline: DesignEffectBaseline) -> Double {
+    var sumW = 0.0, sumWY = 0.0, n = 0
+    for i in weights.indices where active[i] && weights[i] != 0 {
+        sumW += weights[i]; sumWY += weights[i] * y[i]; n += 1
+    }
+    guard n > 1, sumW > 0 else { return .nan }
+    let mean = sumWY / sumW
+    var ss = 0.0
+    for i in weights.indices where active[i] && weights[i] != 0 {
+        let d = y[i] - mean
+        ss += weights[i] * d * d
+    }
+    let nn = Double(n)
+    let s2 = nn / (nn - 1) * ss / sumW
+    var v: Double
+    switch baseline {
+    case .withReplacement: v = s2 / nn
+    case .withoutReplacement:
+        guard sumW >= nn else { return .nan }
+        v = s2 * (sumW - nn) / (sumW * nn)
+    }
+    if total { v *= sumW * sumW }
+    return v
+}
