@@ -107,6 +107,10 @@ public struct CodedData: Sendable {
     public let rowCount: Int
     /// Every invalid cell found, in row then question order (also those of rejected rows).
     public var invalidCells: [InvalidCell]
+    /// Values present where the skip logic says the question was not asked (rule
+    /// `answered-when-not-relevant`). They are coded as not asked — the skip logic defines the
+    /// denominator — and reported here as data-quality warnings, not as invalid cells.
+    public var skipLogicConflicts: [InvalidCell]
     /// Data-row numbers of rows dropped under ``InvalidPolicy/rejectRow``.
     public var rejectedDataRows: [Int]
     /// Data-row number of each kept row.

@@ -18,6 +18,8 @@ struct TableCoder {
     private var counts: [String: QuestionCounts] = [:]
     /// Invalid cells per row index, in question order within the row.
     private var invalid: [Int: [InvalidCell]] = [:]
+    /// Values present where the skip logic says the question was not asked.
+    private var conflicts: [InvalidCell] = []
 
     init(compiled: CompiledInstrument, table: RawTable, locale: LocaleHints, dataName: String) {
         self.compiled = compiled; self.table = table; self.locale = locale; self.dataName = dataName
@@ -35,8 +37,8 @@ struct TableCoder {
             }
         }
         let rowsWithInvalid = invalid.keys.sorted()
+        let order = Dictionary(uniqueKeysWithValues: instrument.questions.enumerated().map { ($1.id, $0) })
         let cells = rowsWithInvalid.flatMap { r in
-            let order = Dictionary(uniqueKeysWithValues: instrument.questions.enumerated().map { ($1.id, $0) })
             return (invalid[r] ?? []).sorted { (order[$0.question] ?? 0) < (order[$1.question] ?? 0) }
         }
         if policy == .fail, let first = cells.first, let r = rowsWithInvalid.first {
@@ -55,7 +57,9 @@ struct TableCoder {
             columns = columns.mapValues { $0.keeping(kept) }
         }
         return CodedData(
-            instrumentId: instrument.id, rowCount: kept.count, invalidCells: cells, rejectedDataRows: rejected,
+            instrumentId: instrument.id, rowCount: kept.count, invalidCells: cells,
+            skipLogicConflicts: conflicts.sorted { ($0.dataRow, order[$0.question] ?? 0) < ($1.dataRow, order[$1.question] ?? 0) },
+            rejectedDataRows: rejected,
             dataRowNumbers: kept.map(dataRowNumber), tableRows: kept,
             cellsChecked: table.rowCount * instrument.questions.count, dataRowsRead: table.rowCount,
             questionIds: instrument.questions.map(\.id), columns: columns, counts: counts)
@@ -144,11 +148,16 @@ struct TableCoder {
             if empty {
                 status = relevant == true ? .missing(.blank) : .notAsked
             } else if let missing {
-                status = relevant == false ? .notAsked : .missing(missing)
+                // A not-applicable code where the skip logic cannot tell means "not asked" too.
+                status = relevant == true ? .missing(missing)
+                    : relevant == false || missing == .notApplicable ? .notAsked : .missing(missing)
             } else if relevant == false {
+                // The skip logic defines who was asked: a value here is coded as not asked and
+                // reported as a skip-logic conflict.
                 let firstCell = cells.first { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty } ?? cells[0]
-                status = .invalid
-                report(r, q, firstCell.column, firstCell.text, .notRelevant)
+                status = .notAsked
+                conflicts.append(InvalidCell(dataRow: dataRowNumber(r), column: table.columns[firstCell.column],
+                                             question: q.id, value: firstCell.text, rule: ValueParsing.Rule.notRelevant.rawValue))
             } else {
                 switch parse(q, cells, trimmed) {
                 case let .valid(number, text, selection):

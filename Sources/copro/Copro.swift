@@ -7,6 +7,9 @@ struct Copro: ParsableCommand {
         commandName: "copro",
         abstract: "Design-based evaluation of coproduced public services: survey exports in, reports out.",
         version: CoproVersion.string,
-        subcommands: [ReportCommand.self, IngestCommand.self, SampleDataCommand.self]
+        subcommands: [
+            ReportCommand.self, IngestCommand.self, ValidateCommand.self, CodebookCommand.self,
+            SampleDataCommand.self,
+        ]
     )
 }
