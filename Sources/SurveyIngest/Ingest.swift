@@ -94,9 +94,10 @@ public enum Ingest {
         let bom = TextSniffing.bomEncoding(prefix[...])
         let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
 
-        func fileError(_ code: IngestError.Code, _ message: String, _ hint: String, encoding: String) -> IngestError {
+        func fileError(_ code: IngestError.Code, _ message: String, _ hint: String, encoding: String,
+                       lineEnding: String = "") -> IngestError {
             let summary = IngestSummary(
-                file: name, sha256: sha, encoding: encoding, delimiter: nil, lineEnding: "LF", platform: "generic",
+                file: name, sha256: sha, encoding: encoding, delimiter: nil, lineEnding: lineEnding, platform: "generic",
                 headerRows: 0, columns: [], dataRows: 0, acceptedRows: 0, rejectedRows: [], warnings: [],
                 fileError: .init(reason: code.rawValue, message: message))
             return IngestError(code, path: name, message: message, hint: hint, summary: summary)
@@ -154,25 +155,32 @@ public enum Ingest {
         try reader.run(&source, consumer: session)
         try session.finish()
 
+        let kinds = reader.terminatorCounts.filter { $0.value > 0 }
+        let name3 = { (t: LineTerminator) in t == .lf ? "LF" : t == .crlf ? "CRLF" : "CR" }
+        let lineEnding: String
+        switch kinds.count {
+        case 0: lineEnding = "LF"
+        case 1: lineEnding = kinds.first.map { name3($0.key) } ?? "LF"
+        default: lineEnding = "mixed"
+        }
         if !session.sawRecord {
             throw fileError(.emptyFile, total == 0 ? "the file is empty" : "the file holds no records (only line breaks)",
                             "check that the export finished; an empty survey still has a header row",
-                            encoding: encoding.reportName)
+                            encoding: encoding.reportName, lineEnding: kinds.isEmpty ? "" : lineEnding)
+        }
+        if lineEnding == "mixed", let first = reader.firstTerminator {
+            let detail = [(LineTerminator.crlf, "CRLF"), (.lf, "LF"), (.cr, "CR")]
+                .compactMap { k, s in reader.terminatorCounts[k].map { "\($0) \(s)" } }.joined(separator: ", ")
+            warnings.append(.init(code: "mixed-line-endings",
+                                  message: "records end with mixed line breaks (\(detail)); the first is \(name3(first))"))
+            for d in reader.deviatingLines {
+                warnings.append(.init(code: "mixed-line-endings", line: d.line,
+                                      message: "line \(d.line) ends with \(name3(d.terminator)), the first record with \(name3(first))"))
+            }
         }
         if source.strippedNulPadding > 0 {
             warnings.append(.init(code: "trailing-nul-padding",
                                   message: "\(source.strippedNulPadding) NUL bytes after the last line break were ignored"))
-        }
-        let kinds = reader.terminatorCounts.filter { $0.value > 0 }
-        let lineEnding: String
-        switch kinds.count {
-        case 0: lineEnding = "LF"
-        case 1: lineEnding = kinds.first.map { $0.key == .lf ? "LF" : $0.key == .crlf ? "CRLF" : "CR" } ?? "LF"
-        default:
-            lineEnding = "mixed"
-            let detail = [(LineTerminator.crlf, "CRLF"), (.lf, "LF"), (.cr, "CR")]
-                .compactMap { k, s in reader.terminatorCounts[k].map { "\($0) \(s)" } }.joined(separator: ", ")
-            warnings.append(.init(code: "mixed-line-endings", message: "records end with mixed line breaks (\(detail))"))
         }
         var platform = session.platform
         if platform == .generic {

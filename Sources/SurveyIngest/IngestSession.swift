@@ -137,8 +137,16 @@ final class IngestSession: RecordConsumer {
 
     private func reject(_ reason: String, raw: UnsafeBufferPointer<UInt8>, line: Int) throws {
         let bytes = Array(raw)
+        // Line breaks inside the record (CRLF once); a final one is its terminator.
+        var breaks = 0
+        var k = 0
+        while k < bytes.count {
+            if bytes[k] == 13 { breaks += 1; if k + 1 < bytes.count && bytes[k + 1] == 10 { k += 1 } } else if bytes[k] == 10 { breaks += 1 }
+            k += 1
+        }
+        if let last = bytes.last, last == 10 || last == 13 { breaks -= 1 }
         let r = IngestSummary.Rejection(dataRow: dataRows, line: line, reason: reason,
-                                        raw: UTF8Validation.escaped(bytes), rawBytes: bytes)
+                                        raw: UTF8Validation.escaped(bytes), rawBytes: bytes, endLine: line + breaks)
         rejections.append(r)
         try onReject?(r)
     }

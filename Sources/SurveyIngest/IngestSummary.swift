@@ -6,13 +6,16 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         public var reason: String
         /// The record's text; bytes that are not valid UTF-8 are written `\xHH` (see `rawBytes`).
         public var raw: String
+        /// The physical line on which the record ends (its last byte before the terminator).
+        public var endLine: Int?
         /// The record's bytes exactly as stored (after decoding UTF-16/Windows-1252 to UTF-8),
         /// without its terminator. Not part of the JSON; `--rejects` writes them verbatim.
         public var rawBytes: [UInt8] = []
-        enum CodingKeys: String, CodingKey { case dataRow = "data_row", line, reason, raw }
-        public init(dataRow: Int, line: Int, reason: String, raw: String, rawBytes: [UInt8]? = nil) {
+        enum CodingKeys: String, CodingKey { case dataRow = "data_row", line, endLine = "end_line", reason, raw }
+        public init(dataRow: Int, line: Int, reason: String, raw: String, rawBytes: [UInt8]? = nil, endLine: Int? = nil) {
             self.dataRow = dataRow; self.line = line; self.reason = reason; self.raw = raw
             self.rawBytes = rawBytes ?? Array(raw.utf8)
+            self.endLine = endLine
         }
     }
     public struct Warning: Codable, Sendable, Equatable {
@@ -72,7 +75,7 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         sha256 = try c.decode(String.self, forKey: .sha256)
         encoding = try c.decode(String.self, forKey: .encoding)
         delimiter = try c.decodeIfPresent(String.self, forKey: .delimiter)
-        lineEnding = try c.decode(String.self, forKey: .lineEnding)
+        lineEnding = try c.decodeIfPresent(String.self, forKey: .lineEnding) ?? ""
         platform = try c.decode(String.self, forKey: .platform)
         headerRows = try c.decode(Int.self, forKey: .headerRows)
         columns = try c.decode([String].self, forKey: .columns)
@@ -91,7 +94,8 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         try c.encode(sha256, forKey: .sha256)
         try c.encode(encoding, forKey: .encoding)
         try c.encode(delimiter, forKey: .delimiter)
-        try c.encode(lineEnding, forKey: .lineEnding)
+        // No line ending is known for a file rejected before its records were read.
+        try c.encode(lineEnding.isEmpty ? nil : lineEnding, forKey: .lineEnding)
         try c.encode(platform, forKey: .platform)
         try c.encode(headerRows, forKey: .headerRows)
         try c.encode(columns, forKey: .columns)

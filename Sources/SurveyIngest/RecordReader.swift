@@ -34,6 +34,9 @@ final class RecordReader {
     private let parser: LibCSVParser
     /// Record terminators seen (outside quotes), for the line-ending report.
     private(set) var terminatorCounts: [LineTerminator: Int] = [:]
+    /// The first record terminator, and the first lines (up to 100) whose terminator differs.
+    private(set) var firstTerminator: LineTerminator?
+    private(set) var deviatingLines: [(line: Int, terminator: LineTerminator)] = []
 
     init(delimiter: UInt8) throws {
         self.delimiter = delimiter
@@ -73,8 +76,13 @@ final class RecordReader {
         try run(&source, consumer: consumer)
     }
 
-    private func count(_ t: LineTerminator?) {
-        if let t { terminatorCounts[t, default: 0] += 1 }
+    /// Counts the terminator ending physical line `line`.
+    private func count(_ t: LineTerminator?, line: Int) {
+        guard let t else { return }
+        terminatorCounts[t, default: 0] += 1
+        if let first = firstTerminator {
+            if t != first && deviatingLines.count < 100 { deviatingLines.append((line, t)) }
+        } else { firstTerminator = t }
     }
 
     @inline(__always) private func isBlank(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
@@ -124,7 +132,7 @@ final class RecordReader {
             if !inRecord {
                 if isBlank(buf, pos, lineEnd) {
                     if term != nil || lineEnd > pos { consumer.blankLine(line) }
-                    count(term)
+                    count(term, line: line)
                     pos = next; line += 1
                     continue
                 }
@@ -140,7 +148,7 @@ final class RecordReader {
                 try consumer.consume(RecordView(
                     fields: parser.fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<lineEnd]),
                     line: recLine, issues: RecordIssues(), unterminated: false))
-                count(term)
+                count(term, line: line)
                 pos = next; line += 1; inRecord = false
             } else if term == nil {
                 try finishRecord(buf, eof: eof, consumer: consumer, lineEnd: lineEnd)
@@ -184,7 +192,7 @@ final class RecordReader {
             try consumer.consume(RecordView(
                 fields: fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
                 line: recLine, issues: issues, unterminated: false))
-            count(terminator)
+            count(terminator, line: recLine + breaks - 1)
             pos = next
             line = recLine + breaks
         }

@@ -53,6 +53,9 @@ struct CorpusCheck {
         let reason = (expected["file_error"] as? [String: Any])?["reason"] as? String
         expect(error.summary?.fileError?.reason == reason,
                "file_error \(error.summary?.fileError?.reason ?? "nil"), expected \(reason ?? "nil")")
+        if let e = (entry["format"] as? [String: Any])?["encoding"] as? String {
+            expect(error.summary?.encoding == e, "encoding \(error.summary?.encoding ?? "nil"), expected \(e)")
+        }
     }
 
     /// Rejections and counts; `alternative` lets `also_acceptable` outcomes stand in.
@@ -69,6 +72,9 @@ struct CorpusCheck {
             guard let got = s.rejectedRows.first(where: { $0.dataRow == row }) else { return "data row \(row ?? -1) not rejected" }
             if !reasons.contains(got.reason) { return "data row \(row ?? -1) rejected \(got.reason), expected \(reasons)" }
             if let line = Self.int(r["line"]), line != got.line { return "data row \(row ?? -1) rejected at line \(got.line), expected \(line)" }
+            if let end = Self.int(r["end_line"]), end != got.endLine {
+                return "data row \(row ?? -1) rejection ends on line \(got.endLine ?? -1), expected \(end)"
+            }
             if got.rawBytes.isEmpty { return "data row \(row ?? -1) rejection keeps no raw bytes" }
         }
         return nil

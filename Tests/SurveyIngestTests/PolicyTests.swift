@@ -171,3 +171,14 @@ private func read(_ text: String, options: IngestOptions = .init()) throws -> In
     #expect(fromFile.table[0, 1]?.utf8.count == big.utf8.count - 2_000_000)
     #expect(fromFile.table.lines == [2, 2_000_003])
 }
+
+@Test func mixedLineEndingWarningsNameTheDeviatingLines() throws {
+    let r = try read("a,b\r\n1,2\n3,4\r\n5,6\r")
+    #expect(r.summary.warnings.filter { $0.code == "mixed-line-endings" }.compactMap(\.line) == [2, 4])
+}
+
+@Test func rejectionKnowsItsLastLine() throws {
+    let r = try read("a,b\n1,\"x\ny\",3\n2,\"open\nz\n")
+    #expect(r.summary.rejectedRows.map(\.endLine) == [3, 5])
+    #expect(r.summary.rejectedRows.map(\.reason) == ["too-many-fields", "unterminated-quote"])
+}
