@@ -27,8 +27,24 @@ public enum Evaluation {
         }
         let estimator = IndicatorEstimator(plan: plan, instrument: instrument, sample: combined, design: design)
         let indicators = try estimator.results()
+        let context = AnalysisContext(plan: plan, instrument: instrument, design: design, sample: combined)
+        var sections: [ReportSection] = []
+        for planned in plan.analyses {
+            do {
+                try planned.analysis.validate(plan: plan, instrument: instrument)
+                sections.append(try planned.analysis.run(context))
+            } catch let e as AnalysisError {
+                throw PlanError(.invalidValue, file: plan.file, line: planned.line,
+                                message: "analysis '\(planned.kind)': \(e.message)", hint: e.hint)
+            } catch let e as PlanError {
+                throw e
+            } catch {
+                throw PlanError(.design, file: plan.file, line: planned.line,
+                                message: "analysis '\(planned.kind)' could not be computed: \(error)")
+            }
+        }
         return ReportAssembly(plan: plan, instrument: instrument, sample: combined, design: design,
-                              indicators: indicators).report()
+                              indicators: indicators, sections: sections).report()
     }
 }
 

@@ -14,7 +14,7 @@ import Yams
 /// compare:
 ///   - {factor: wave, from: before, to: after}
 /// ```
-public struct Plan: Sendable, Equatable {
+public struct Plan: Sendable {
     public struct Header: Decodable, Sendable, Equatable {
         public var id: String
         public var title: String
@@ -65,7 +65,8 @@ public struct Plan: Sendable, Equatable {
         public var to: String
     }
 
-    public struct Analysis: Decodable, Sendable, Equatable {
+    /// The `analysis:` options.
+    public struct AnalysisOptions: Decodable, Sendable, Equatable {
         public var confidenceLevel: Double
         public var onInvalid: String
         public var multipleTesting: String
@@ -103,7 +104,9 @@ public struct Plan: Sendable, Equatable {
     public var data: [DataFile]
     public var design: Design
     public var comparisons: [Comparison]
-    public var analysis: Analysis
+    public var analysis: AnalysisOptions
+    /// The `analyses:` list, in plan order.
+    public var analyses: [PlannedAnalysis] = []
     public var disclosure: Disclosure
 
     /// The levels of a file attribute, in the order the files give them.

@@ -42,7 +42,7 @@ public struct PlanError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Plan {
-    static let topKeys = ["plan", "instrument", "data", "design", "compare", "analysis", "disclosure"]
+    static let topKeys = ["plan", "instrument", "data", "design", "compare", "analysis", "analyses", "disclosure"]
     static let sectionKeys: [String: [String]] = [
         "plan": ["id", "title", "description"],
         "design": ["weight", "strata", "cluster", "fpc", "lonely_psu", "samples"],
@@ -151,7 +151,7 @@ extension Plan {
                 }
             }
         }
-        let analysis = try map[Node("analysis")].map { try decode(Analysis.self, $0) } ?? Analysis()
+        let analysis = try map[Node("analysis")].map { try decode(AnalysisOptions.self, $0) } ?? AnalysisOptions()
         guard analysis.confidenceLevel > 0 && analysis.confidenceLevel < 1 else {
             throw error(.invalidValue, map[Node("analysis")], "confidence_level must be between 0 and 1, e.g. 0.95")
         }
@@ -162,8 +162,31 @@ extension Plan {
             throw error(.invalidValue, map[Node("analysis")], "multiple_testing must be holm, bh or none")
         }
         let disclosure = try map[Node("disclosure")].map { try decode(Disclosure.self, $0) } ?? Disclosure()
-        return Plan(header: header, file: path, instrumentFile: instrumentFile, instrumentPath: resolve(instrumentFile),
-                    data: files, design: design, comparisons: comparisons, analysis: analysis, disclosure: disclosure)
+        var plan = Plan(header: header, file: path, instrumentFile: instrumentFile, instrumentPath: resolve(instrumentFile),
+                        data: files, design: design, comparisons: comparisons, analysis: analysis, disclosure: disclosure)
+        if let list = map[Node("analyses")] {
+            guard let items = list.sequence else {
+                throw error(.invalidValue, list, "'analyses' must be a list of {kind: …} entries")
+            }
+            for item in items {
+                guard var m = item.mapping, let kindNode = m[Node("kind")], let kind = kindNode.string else {
+                    throw error(.missingKey, item, "each analysis needs a 'kind:'",
+                                hint: "kinds: " + AnalysisRegistry.names.joined(separator: ", "))
+                }
+                guard let type = AnalysisRegistry.type(named: kind) else {
+                    throw error(.invalidValue, kindNode, "unknown analysis kind '\(kind)'",
+                                hint: "kinds: " + AnalysisRegistry.names.joined(separator: ", "))
+                }
+                try checkKeys(m, allowed: ["kind"] + type.keys, in: "a '\(kind)' analysis")
+                m[Node("kind")] = nil
+                let entry: any Analysis
+                do { entry = try YAMLDecoder().decode(type, from: Node.mapping(m)) } catch let e as DecodingError {
+                    throw error(.invalidValue, item, "\(kind): " + describe(e))
+                }
+                plan.analyses.append(PlannedAnalysis(kind: kind, analysis: entry, line: item.mark?.line))
+            }
+        }
+        return plan
     }
 }
 

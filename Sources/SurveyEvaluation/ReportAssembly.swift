@@ -11,6 +11,7 @@ struct ReportAssembly {
     let sample: SampleAssembly
     let design: SurveyDesign
     let indicators: [EvaluationReport.IndicatorResult]
+    var sections: [ReportSection] = []
 
     var estimator: IndicatorEstimator {
         IndicatorEstimator(plan: plan, instrument: instrument, sample: sample, design: design)
@@ -21,7 +22,7 @@ struct ReportAssembly {
             title: plan.header.title, planID: plan.header.id, planDescription: plan.header.description,
             instrument: .init(id: instrument.id, title: instrument.title, version: instrument.version),
             confidenceLevel: plan.analysis.confidenceLevel, dataAccount: dataAccount(), groups: groupSizes(),
-            indicators: indicators, methods: methods(), warnings: warnings(), suppression: suppression(),
+            indicators: indicators, sections: sections, methods: methods(), warnings: warnings(), suppression: suppression(),
             provenance: provenance())
     }
 

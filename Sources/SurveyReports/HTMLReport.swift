@@ -14,6 +14,7 @@ public enum HTMLReport {
         if let d = r.planDescription { h.append("<p>\(HTML.escape(d))</p>") }
         h.append("<h2>Findings</h2><ul class=\"findings\">")
         for ind in r.indicators { for s in Prose.findings(ind, level: level) { h.append("<li>\(HTML.escape(s))</li>") } }
+        for section in r.sections { for f in section.findings { h.append("<li>\(HTML.escape(f))</li>") } }
         h.append("</ul>")
         h.append("<h2>Indicators</h2><p>Dots are estimates; bars are \(level) confidence intervals.</p>")
         for ind in r.indicators {
@@ -41,6 +42,7 @@ public enum HTMLReport {
             }
             h.append("</section>")
         }
+        for section in r.sections { h += SectionHTML.render(section) }
         h.append("<h2>Data</h2><table><thead><tr><th>file</th><th>group</th><th>read</th><th>accepted</th><th>rejected</th><th>invalid cells</th><th>used</th></tr></thead><tbody>")
         for f in r.dataAccount {
             h.append("<tr><td><code>\(HTML.escape(f.file))</code></td><td>\(HTML.escape(f.group))</td><td class=\"num\">\(f.recordsRead)</td><td class=\"num\">\(f.accepted)</td><td class=\"num\">\(f.rejected.values.reduce(0, +))</td><td class=\"num\">\(f.invalidCells.values.reduce(0, +))</td><td class=\"num\">\(f.rowsUsed)</td></tr>")
@@ -52,8 +54,9 @@ public enum HTMLReport {
         h.append("</tbody></table><h2>Methods</h2>")
         for p in Prose.methods(r) { h.append("<p>\(HTML.escape(p))</p>") }
         h.append("<h2>Warnings</h2><ul>")
-        if r.warnings.isEmpty { h.append("<li>None.</li>") }
-        for w in r.warnings { h.append("<li>\(HTML.escape(w))</li>") }
+        let warnings = r.warnings + r.sections.flatMap(\.warnings)
+        if warnings.isEmpty { h.append("<li>None.</li>") }
+        for w in warnings { h.append("<li>\(HTML.escape(w))</li>") }
         h.append("</ul><h2>Disclosure control</h2><p>\(HTML.escape(Prose.suppression(r.suppression)))</p>")
         h.append("<footer><p>copro \(HTML.escape(r.provenance.coproVersion)) · instrument \(HTML.escape(r.provenance.instrument))</p><ul>")
         for i in r.provenance.inputs { h.append("<li><code>\(i.sha256)</code> <code>\(HTML.escape(i.path))</code></li>") }

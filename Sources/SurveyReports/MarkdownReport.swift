@@ -11,6 +11,7 @@ public enum MarkdownReport {
         for ind in r.indicators {
             for s in Prose.findings(ind, level: level) { out.append("- " + Markdown.escape(s)) }
         }
+        for section in r.sections { for f in section.findings { out.append("- " + Markdown.escape(f)) } }
         out += ["", "## Indicators", "", "Estimate, \(level) confidence interval and unweighted n per group; change with its interval and p-value.", ""]
         out.append("| indicator | group | estimate | \(level) CI | n | notes |")
         out.append("|---|---|---:|---|---:|---|")
@@ -38,7 +39,9 @@ public enum MarkdownReport {
                 out.append("| \(Markdown.escape(ind.label)) | \(c.from) → \(c.to) | \(Prose.difference(c.difference, ind)) (\(Prose.difference(c.differenceLow, ind)) to \(Prose.difference(c.differenceHigh, ind))) | \(rel) | \(Format.pValue(c.pValue)) | \(c.adjustedPValue.map(Format.pValue) ?? "") |")
             }
         }
-        out += ["", "## Data", "", "| file | group | read | accepted | rejected | invalid cells | used |", "|---|---|---:|---:|---:|---:|---:|"]
+        out.append("")
+        for section in r.sections { out += SectionMarkdown.render(section) }
+        out += ["## Data", "", "| file | group | read | accepted | rejected | invalid cells | used |", "|---|---|---:|---:|---:|---:|---:|"]
         for f in r.dataAccount {
             out.append("| `\(f.file)` | \(f.group) | \(f.recordsRead) | \(f.accepted) | \(f.rejected.values.reduce(0, +)) | \(f.invalidCells.values.reduce(0, +)) | \(f.rowsUsed) |")
         }
@@ -53,8 +56,9 @@ public enum MarkdownReport {
         out += ["", "## Methods", ""]
         for p in Prose.methods(r) { out += [Markdown.escape(p), ""] }
         out += ["## Warnings", ""]
-        if r.warnings.isEmpty { out.append("None.") }
-        for w in r.warnings { out.append("- " + Markdown.escape(w)) }
+        let warnings = r.warnings + r.sections.flatMap(\.warnings)
+        if warnings.isEmpty { out.append("None.") }
+        for w in warnings { out.append("- " + Markdown.escape(w)) }
         out += ["", "## Disclosure control", "", Markdown.escape(Prose.suppression(r.suppression)), ""]
         out += ["---", "", "copro \(r.provenance.coproVersion) · instrument \(r.provenance.instrument)", ""]
         for i in r.provenance.inputs { out.append("- `\(i.sha256)` `\(i.path)`") }

@@ -15,6 +15,9 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var dataAccount: [FileAccount]
     public var groups: [GroupSize]
     public var indicators: [IndicatorResult]
+    /// Further analyses (scales, representation, difference-in-differences, rankings, resources,
+    /// coproduction profile), in plan order.
+    public var sections: [ReportSection]
     public var methods: Methods
     public var warnings: [String]
     public var suppression: SuppressionNote
@@ -22,8 +25,9 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
 
     public init(title: String, planID: String, planDescription: String?, instrument: InstrumentInfo,
                 confidenceLevel: Double, dataAccount: [FileAccount], groups: [GroupSize],
-                indicators: [IndicatorResult], methods: Methods, warnings: [String],
+                indicators: [IndicatorResult], sections: [ReportSection] = [], methods: Methods, warnings: [String],
                 suppression: SuppressionNote, provenance: Provenance) {
+        self.sections = sections
         self.title = title; self.planID = planID; self.planDescription = planDescription
         self.instrument = instrument; self.confidenceLevel = confidenceLevel; self.dataAccount = dataAccount
         self.groups = groups; self.indicators = indicators; self.methods = methods; self.warnings = warnings

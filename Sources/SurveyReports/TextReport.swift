@@ -25,6 +25,9 @@ public enum TextReport {
                 out.append(Format.wrap(sentence, width: width, first: "- ", indent: "  "))
             }
         }
+        for section in r.sections {
+            for f in section.findings { out.append(Format.wrap(f, width: width, first: "- ", indent: "  ")) }
+        }
 
         // The indicator table with charts.
         out.append("")
@@ -69,6 +72,8 @@ public enum TextReport {
             out.append("")
         }
 
+        for section in r.sections { out += SectionText.render(section) }
+
         // Data account.
         out.append("DATA")
         out.append(thin)
@@ -106,8 +111,9 @@ public enum TextReport {
 
         out.append("WARNINGS")
         out.append(thin)
-        if r.warnings.isEmpty { out.append("  none") }
-        for w in r.warnings { out.append(Format.wrap(w, width: width, first: "- ", indent: "  ")) }
+        let warnings = r.warnings + r.sections.flatMap(\.warnings)
+        if warnings.isEmpty { out.append("  none") }
+        for w in warnings { out.append(Format.wrap(w, width: width, first: "- ", indent: "  ")) }
         out.append("")
 
         out.append("DISCLOSURE CONTROL")
