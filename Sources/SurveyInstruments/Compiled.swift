@@ -67,6 +67,9 @@ struct CompiledInstrument: Sendable {
     }
 
     private mutating func registerIds(_ fail: Failer) throws {
+        if instrument.questions.isEmpty {
+            throw fail(.missingKey, [.key("questions")], "the instrument has no questions")
+        }
         let groups: [(String, [String], (Int) -> Variable)] = [
             ("questions", instrument.questions.map(\.id), Variable.question),
             ("derived", instrument.derived.map(\.id), Variable.derived),
@@ -230,9 +233,13 @@ struct CompiledInstrument: Sendable {
                        hint: closest(name, in: instrument.variableIds).map { "did you mean '\($0)'?" })
         }
         if numeric, case let .question(i) = v {
-            let t = instrument.questions[i].type
-            if [.text, .multipleChoice].contains(t) {
-                throw fail(.conditionType, path, "'\(name)' is a \(t.rawValue) question and has no numeric value")
+            let q = instrument.questions[i]
+            if [.text, .multipleChoice].contains(q.type) {
+                throw fail(.conditionType, path, "'\(name)' is a \(q.type.rawValue) question and has no numeric value")
+            }
+            if q.type == .singleChoice, let code = q.codes.first(where: { Double($0.code) == nil })?.code {
+                throw fail(.conditionType, path, "'\(name)' has the non-numeric code '\(code)' and no numeric value",
+                           hint: "add a derived recode of '\(name)' and use that")
             }
         }
     }

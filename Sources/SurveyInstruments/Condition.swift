@@ -273,6 +273,8 @@ struct ConditionParser {
 enum ConditionValue: Equatable {
     /// A known value: its text (code, ISO date, or number text) and its number when numeric.
     case known(text: String, number: Double?)
+    /// A quoted string literal: compared as text.
+    case literal(String)
     /// Missing, not asked or invalid.
     case unknown
 }
@@ -292,7 +294,7 @@ extension Condition {
         switch node {
         case let .identifier(name, _): return row.value(name)
         case let .number(v, text): return .known(text: text, number: v)
-        case let .string(s): return .known(text: s, number: nil)
+        case let .string(s): return .literal(s)
         default:
             switch truth(node, row) {
             case .none: return .unknown
@@ -301,18 +303,29 @@ extension Condition {
         }
     }
 
+    /// Compares two values: text against a quoted literal; numerically when either side is a
+    /// number (a text value that does not read as a number is then unknown); else as text.
     private static func compare(_ op: CompareOp, _ a: ConditionValue, _ b: ConditionValue) -> Bool? {
-        guard case let .known(at, an) = a, case let .known(bt, bn) = b else { return nil }
-        if let an, let bn { return op.apply(an, bn) }
-        return op.apply(at, bt)
+        switch (a, b) {
+        case (.unknown, _), (_, .unknown): return nil
+        case let (.literal(x), .literal(y)): return op.apply(x, y)
+        case let (.literal(x), .known(y, _)): return op.apply(x, y)
+        case let (.known(x, _), .literal(y)): return op.apply(x, y)
+        case let (.known(at, an), .known(bt, bn)):
+            if an == nil && bn == nil { return op.apply(at, bt) }
+            guard let x = an ?? Double(at), let y = bn ?? Double(bt) else { return nil }
+            return op.apply(x, y)
+        }
     }
 
     private static func truth(_ node: ConditionNode, _ row: some ConditionRow) -> Bool? {
         switch node {
         case .identifier, .number, .string:
-            guard case let .known(text, number) = scalar(node, row) else { return nil }
-            if let number { return number != 0 }
-            return !text.isEmpty
+            switch scalar(node, row) {
+            case .unknown: return nil
+            case let .literal(text): return !text.isEmpty
+            case let .known(text, number): return number.map { $0 != 0 } ?? !text.isEmpty
+            }
         case let .compare(op, a, b):
             return compare(op, scalar(a, row), scalar(b, row))
         case let .inList(a, list):

@@ -132,8 +132,8 @@ struct TableCoder {
         for r in 0..<n {
             let cells: [(column: Int, text: String)] = {
                 switch source {
-                case let .single(c): return [(c, table[r, c] ?? "")]
-                case let .binaryColumns(list): return list.map { ($0.column, table[r, $0.column] ?? "") }
+                case let .single(c): return [(c, cell(r, c))]
+                case let .binaryColumns(list): return list.map { ($0.column, cell(r, $0.column)) }
                 }
             }()
             let trimmed = cells.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -175,6 +175,11 @@ struct TableCoder {
         }
         columns[q.id] = column
         counts[q.id] = tally
+    }
+
+    /// The cell text, `""` when absent (also for a short row in a hand-built table).
+    private func cell(_ r: Int, _ c: Int) -> String {
+        c < table.rows[r].count ? table[r, c] ?? "" : ""
     }
 
     private mutating func report(_ r: Int, _ q: Question, _ column: Int, _ value: String, _ rule: ValueParsing.Rule) {

@@ -10,7 +10,7 @@ struct Copro: ParsableCommand {
         discussion: "Exit status: 0 ok, 1 input or data error, 2 bad usage, 3 internal error.",
         version: CoproVersion.string,
         subcommands: [
-            ReportCommand.self, IngestCommand.self, ValidateCommand.self, CodebookCommand.self,
+            ReportCommand.self, IngestCommand.self, ValidateCommand.self, CodebookCommand.self, InstrumentCommand.self,
             SampleDataCommand.self,
         ]
     )

@@ -70,10 +70,14 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (inst, coded) = try InstrumentCLI.reportingInputErrors {
+        let (inst, ingest, coded) = try InstrumentCLI.reportingInputErrors {
             let inst = try Instrument.load(path: instrument)
-            let table = try Ingest.read(path: data).table
-            return (inst, try inst.code(table, policy: onInvalid, dataName: data))
+            let ingest = try Ingest.read(path: data)
+            if let e = ingest.summary.fileError {
+                throw IngestError(.parser, path: data, message: "\(e.reason): \(e.message)",
+                                  hint: "run copro ingest \(data) for details")
+            }
+            return (inst, ingest, try inst.code(ingest.table, policy: onInvalid, dataName: data))
         }
         switch format {
         case .json:
@@ -83,7 +87,13 @@ struct ValidateCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         case .text:
-            print(Self.text(inst, coded, data: data, policy: onInvalid), terminator: "")
+            var text = Self.text(inst, coded, data: data, policy: onInvalid)
+            let rejected = ingest.summary.rejectedRows.count
+            if rejected > 0 {
+                text += "\nnote: \(rejected) malformed record(s) were rejected while reading \(data) and are not coded; "
+                    + "see copro ingest \(data)\n"
+            }
+            print(text, terminator: "")
         }
     }
 

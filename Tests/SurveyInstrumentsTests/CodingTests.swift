@@ -178,3 +178,21 @@ func numberParsing(raw: String, decimal: String, thousands: String?, value: Doub
     #expect(data.invalidCells.first?.column == "use/b")
     #expect(data.invalidCells.first?.rule == "not-binary")
 }
+
+@Test func columnsAreFoundByQualtricsImportIdAndKoboPath() throws {
+    let yaml = """
+    instrument: {id: t, title: T, version: "1"}
+    questions:
+      - {id: safe, type: integer, import_id: QID7}
+      - {id: size, type: integer, kobo_path: "household/size"}
+    """
+    let instrument = try Instrument.parse(yaml: yaml)
+    // Qualtrics: names, question texts, then {"ImportId":…} rows; Kobo export without group names.
+    let table = RawTable(columns: ["Q7", "size"],
+                         headerRows: [["Q7", "size"], ["How safe?", "Size"], ["{\"ImportId\":\"QID7\"}", "{\"ImportId\":\"QID9\"}"]],
+                         rows: [["4", "2"], ["x", "3"]])
+    let data = try instrument.code(table)
+    #expect(sameValues(data.numeric("safe"), [4, .nan]))
+    #expect(data.invalidCells.first?.column == "Q7")
+    #expect(sameValues(data.numeric("size"), [2, 3]))
+}

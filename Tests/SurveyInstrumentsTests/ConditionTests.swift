@@ -13,7 +13,7 @@ private struct Row: ConditionRow {
     func isAnswered(_ id: String) -> Bool { (values[id] ?? .unknown) != .unknown }
 }
 
-private let row = Row(values: ["x": .known(text: "4", number: 4), "y": .unknown,
+private let row = Row(values: ["x": .known(text: "4", number: 4), "y": .unknown, "calc": .known(text: "400.17", number: nil),
                                "t": .known(text: "b", number: nil), "m": .known(text: "a c", number: nil)],
                       selections: ["m": ["a", "c"]])
 
@@ -29,6 +29,11 @@ private func eval(_ s: String) throws -> Bool? { try Condition(parsing: s).evalu
     #expect(try eval("t in ['a', 'c']") == false)
     #expect(try eval("x > -1") == true)
     #expect(try eval("x == '4'") == true)
+    // A text value against a number compares numerically (never "400.17" < "5" as text) …
+    #expect(try eval("calc > 5") == true)
+    // … and is unknown when the text is not a number.
+    #expect(try eval("t > 5") == nil)
+    #expect(try eval("t == 'b' and calc >= 400.17") == true)
 }
 
 @Test func threeValuedLogic() throws {

@@ -141,3 +141,14 @@ indicators:
     #expect(instrument.indicators.map(\.kind) == [.proportion, .proportion, .mean, .total, .rate])
     #expect(instrument.question("services")?.selectMultiple?.layout == .binaryColumns)
 }
+
+@Test func meanOfANonNumericChoiceIsAnError() throws {
+    let yaml = base + """
+      - {id: c, label: C, kind: mean, variable: t, higher_is_better: true}
+    """
+    let withChoice = yaml.replacingOccurrences(
+        of: "  - {id: b, type: numeric", with: "  - {id: t, type: single_choice, options: [{code: x, label: X}]}\n  - {id: b, type: numeric")
+    let e = try #require(Fixture.loadError(withChoice))
+    #expect(e.code == .conditionType)
+    #expect(e.hint?.contains("recode") == true)
+}
