@@ -43,3 +43,7 @@ reports: release
 	  $$bin/copro report $$plan --format html -o reports/$$name.html && \
 	  echo "wrote reports/$$name.txt reports/$$name.html" || exit 1; \
 	done
+
+# Render each HTML report in headless Chromium and fail on console errors (not part of CI).
+screenshot: reports
+	@for f in reports/*.html; do scripts/screenshot-html.sh $$f scratch/screenshots || exit 1; done
