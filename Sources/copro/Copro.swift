@@ -7,6 +7,6 @@ struct Copro: ParsableCommand {
         commandName: "copro",
         abstract: "Design-based evaluation of coproduced public services: survey exports in, reports out.",
         version: CoproVersion.string,
-        subcommands: []
+        subcommands: [EstimateCommand.self]
     )
 }
