@@ -32,10 +32,12 @@ extension DesignBasedVariance {
     ///   - rows, columns: category labels per row (nil = missing; such rows are left out of the
     ///     table but count in n, as in R).
     ///   - rowLevels, columnLevels: level order (nil = sorted by bytes).
+    ///   - domain: rows of the domain (R `svychisq(..., subset(design, ...))`): n is then the number
+    ///     of domain rows and ν the domain's degrees of freedom.
     ///   - adjustment: second-order F (default) or first-order χ².
     /// - Throws: `lengthMismatch`, `invalidArgument` (fewer than 2 levels), `lonelyPSU`.
     public func independenceTest(rows: [String?], columns: [String?], rowLevels: [String]? = nil,
-                                 columnLevels: [String]? = nil,
+                                 columnLevels: [String]? = nil, domain: [Bool]? = nil,
                                  adjustment: ChiSquareAdjustment = .secondOrderF) throws -> ContingencyTest {
         guard rows.count == rowCount, columns.count == rowCount else {
             throw DesignError(.lengthMismatch, "the table variables must have \(rowCount) values")
@@ -48,7 +50,11 @@ extension DesignBasedVariance {
         guard nr >= 2, nc >= 2 else {
             throw DesignError(.invalidArgument, "a test of independence needs at least 2 levels of each variable (got \(nr) × \(nc))")
         }
-        let n = Double(rowCount)
+        if let domain, domain.count != rowCount {
+            throw DesignError(.lengthMismatch, "the domain has \(domain.count) entries for \(rowCount) rows")
+        }
+        let inDomain = domain ?? [Bool](repeating: true, count: rowCount)
+        let n = Double(inDomain.filter { $0 }.count)
         // Cell indicators, rows varying fastest (R interaction()).
         var cells: [DomainStatistic] = []
         for j in 0..<nc {
@@ -57,7 +63,7 @@ extension DesignBasedVariance {
                     guard let r = rows[k], let c = columns[k] else { return .nan }
                     return r == rl[i] && c == cl[j] ? 1 : 0
                 }
-                cells.append(DomainStatistic(.mean(indicator)))
+                cells.append(DomainStatistic(.mean(indicator), domain: domain))
             }
         }
         let joint = try jointEstimates(cells, deff: nil)
@@ -66,7 +72,7 @@ extension DesignBasedVariance {
         // Weighted table scaled to n.
         var observed = [[Double]](repeating: [Double](repeating: 0, count: nc), count: nr)
         var total = 0.0
-        for k in 0..<rowCount {
+        for k in 0..<rowCount where inDomain[k] {
             guard let r = rows[k], let c = columns[k], let i = rl.firstIndex(of: r), let j = cl.firstIndex(of: c) else { continue }
             observed[i][j] += weights[k]; total += weights[k]
         }
@@ -120,7 +126,7 @@ extension DesignBasedVariance {
             for b in 0..<q { trace2 += delta[a][b] * delta[b][a] }
         }
         let d0 = trace * trace / trace2
-        let nu = Double(degreesOfFreedom)
+        let nu = domain == nil ? Double(degreesOfFreedom) : joint.estimates.map(\.degreesOfFreedom).max() ?? .nan
         let test: SurveyTestResult
         switch adjustment {
         case .secondOrderF:
