@@ -123,9 +123,21 @@ func runSurveyCase(_ c: [String: Any], data: SurveyDataset, objects: [String: An
             _ = try evaluateSurveyCall(estimator, call, SurveyCaseContext(data: data, design: design, objects: objects, expected: [:]))
             return ["R raised \"\(rError)\" but copro returned a result"]
         } catch let e as DesignError {
-            if rError.contains("only one PSU") && e.code == .lonelyPSU && e.message == rError { return [] }
-            if rError.contains("only one PSU") && e.code == .lonelyPSU { return ["message \"\(e.message)\" differs from R's \"\(rError)\""] }
-            return ["R raised \"\(rError)\", copro threw \(e)"]
+            // R's error messages (survey 4.1.1) and the DesignError codes that correspond.
+            let codes: [(String, DesignError.Code)] = [
+                ("has only one PSU", .lonelyPSU), ("Clusters not nested in strata", .clustersNotNested),
+                ("only one primary sampling unit", .singlePSU), ("FPC implies >100% sampling", .fpcExceedsPopulation),
+                ("Must have all fpc>=1 or all fpc<=1", .invalidFPC), ("missing values in `weights'", .invalidWeight),
+                ("Calibration failed", .notConverged),
+            ]
+            guard let expectedCode = codes.first(where: { rError.contains($0.0) })?.1 else {
+                return ["R raised \"\(rError)\" (not mapped), copro threw \(e)"]
+            }
+            if e.code != expectedCode { return ["R raised \"\(rError)\", copro threw \(e)"] }
+            if expectedCode == .lonelyPSU && e.message != rError {
+                return ["message \"\(e.message)\" differs from R's \"\(rError)\""]
+            }
+            return []
         }
     }
     guard let expected = c["expected"] as? [String: Any] else { throw SkipCase("case has neither expected nor error") }
@@ -467,26 +479,34 @@ func byDomains(_ by: RExpr?, data: SurveyDataset, weights: [Double], within: [Bo
     return out
 }
 
+/// `svyby`: one estimate per (statistic, domain), statistic-major as R's coef.svyby; labels are
+/// the domain labels for one statistic, `domain:statistic` for several (a factor or several variables).
 func byJoint(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> (labels: [String], joint: JointEstimate, deff: Bool) {
     let items = try formulaItems(call.argument("formula") ?? call.positional(0), data: ctx.data)
-    guard items.count == 1 else { throw SkipCase("svyby over several variables or a factor") }
     let within = try domainOf(call.argument("design") ?? call.positional(2), data: ctx.data)
     let domains = try byDomains(call.argument("by") ?? call.positional(1), data: ctx.data,
                                 weights: ctx.design.base.weights, within: within)
     guard let fun = (call.argument("FUN") ?? call.positional(3))?.identifier else { throw SkipCase("svyby FUN") }
     let deff = deffBaseline(call.argument("deff"))
-    let stats: [DomainStatistic]
+    var stats: [DomainStatistic] = []
+    var labels: [String] = []
     switch fun {
-    case "svymean": stats = domains.map { DomainStatistic(.mean(items[0].values), domain: $0.mask) }
-    case "svytotal": stats = domains.map { DomainStatistic(.total(items[0].values), domain: $0.mask) }
+    case "svymean", "svytotal":
+        for item in items {
+            for d in domains {
+                stats.append(DomainStatistic(fun == "svymean" ? .mean(item.values) : .total(item.values), domain: d.mask))
+                labels.append(items.count == 1 ? d.label : "\(d.label):\(item.name)")
+            }
+        }
     case "svyratio":
         let den = try formulaItems(call.argument("denominator"), data: ctx.data)
-        guard den.count == 1 else { throw SkipCase("svyratio denominator with several variables") }
+        guard items.count == 1, den.count == 1 else { throw SkipCase("svyratio with several variables") }
         stats = domains.map { DomainStatistic(.ratio(numerator: items[0].values, denominator: den[0].values), domain: $0.mask) }
+        labels = domains.map(\.label)
     default: throw SkipCase("svyby FUN \(fun)")
     }
     let joint = try ctx.design.base.jointEstimates(stats, deff: fun == "svyratio" ? nil : deff)
-    return (domains.map(\.label), joint, deff != nil)
+    return (labels, joint, deff != nil)
 }
 
 func checkBy(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> SurveyChecker {

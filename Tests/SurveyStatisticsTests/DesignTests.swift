@@ -338,3 +338,16 @@ private func near(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool {
     // Delta method: SE(log rate) = SE(rate)/rate.
     #expect(near(fit.standardErrors[0], rate.standardError / rate.value, 1e-8))
 }
+
+@Test func lonelyUnitAtStageTwoIsNamedAsR() throws {
+    // PSU "b" has one sampled school out of 3: R stops with
+    // "Stratum (1.b) has only one PSU at stage 2" (stage-2 strata are interaction(strata, PSU)).
+    let design = try SurveyDesign(weightsFromFPC: [[4, 4, 4], [5, 5, 3]],
+                                  clusters: [["a", "a", "b"], ["1", "2", "1"]])
+    let error = #expect(throws: DesignError.self) { try design.mean([1, 2, 3]) }
+    #expect(error?.message == "Stratum (1.b) has only one PSU at stage 2")
+    // With N = 1 at stage 2 the unit is self-representing: no error, no stage-2 contribution.
+    let certain = try SurveyDesign(weightsFromFPC: [[4, 4, 4], [5, 5, 1]],
+                                   clusters: [["a", "a", "b"], ["1", "2", "1"]])
+    #expect(throws: Never.self) { try certain.mean([1, 2, 3]) }
+}
