@@ -121,8 +121,16 @@ struct EstimateCommand: ParsableCommand {
                 throw ValidationError("--quantile takes VARIABLE@P with P in [0, 1], got \(q)")
             }
         }
-        if let m = ciMethod, ProportionIntervalMethod(rawValue: m) == nil, QuantileIntervalType(rawValue: m) == nil {
-            throw ValidationError("--ci-method \(m) is not a proportion or quantile interval method")
+        if let m = ciMethod {
+            if !proportion.isEmpty, ProportionIntervalMethod(rawValue: m) == nil {
+                throw ValidationError("--ci-method \(m) is not a proportion interval (\(ProportionIntervalMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !quantile.isEmpty, QuantileIntervalType(rawValue: m) == nil {
+                throw ValidationError("--ci-method \(m) is not a quantile interval (\(QuantileIntervalType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if proportion.isEmpty, quantile.isEmpty {
+                throw ValidationError("--ci-method applies to --proportion and --quantile only")
+            }
         }
     }
 
