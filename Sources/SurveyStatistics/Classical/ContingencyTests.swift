@@ -6,9 +6,11 @@ import Darwin
 
 /// Result of McNemar's test on a paired 2×2 table.
 public struct McNemarResult: Sendable, Equatable {
+    /// statistic (min(b, c) for exact/mid-p, χ² otherwise), p-value and method.
     public var test: TestResult
     /// Discordant pairs: b = (first = 1, second = 0), c = (first = 0, second = 1).
     public var discordantB: Int
+    /// See `discordantB`.
     public var discordantC: Int
 }
 
@@ -26,6 +28,7 @@ public enum McNemarMethod: String, Sendable, Equatable {
 
 /// Result of Pearson's chi-square test of independence.
 public struct ChiSquareIndependenceResult: Sendable, Equatable {
+    /// X², its df = (r − 1)(c − 1), p-value and method.
     public var test: TestResult
     /// Expected counts under independence, row total × column total / N.
     public var expected: [[Double]]
@@ -37,6 +40,7 @@ public struct TwoByTwoMeasures: Sendable, Equatable {
     public var riskRatio: Double
     /// √(1/a − 1/(a+b) + 1/c − 1/(c+d)) (Katz et al. 1978).
     public var logRiskRatioStandardError: Double
+    /// exp(log RR ± z·SE).
     public var riskRatioInterval: ConfidenceInterval
     /// Wald test of log RR = 0 (normal).
     public var riskRatioPValue: Double
@@ -44,6 +48,7 @@ public struct TwoByTwoMeasures: Sendable, Equatable {
     public var oddsRatio: Double
     /// √(1/a + 1/b + 1/c + 1/d) (Woolf 1955).
     public var logOddsRatioStandardError: Double
+    /// exp(log OR ± z·SE).
     public var oddsRatioInterval: ConfidenceInterval
     /// Wald test of log OR = 0 (normal).
     public var oddsRatioPValue: Double

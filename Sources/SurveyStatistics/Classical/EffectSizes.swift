@@ -156,6 +156,7 @@ public enum MultipleTestingMethod: String, Sendable, Equatable, CaseIterable {
     case benjaminiYekutieli = "fdr_by"
 }
 
+/// Family-wise error and false-discovery-rate adjustments of a set of p-values.
 public enum MultipleTesting {
     /// Adjusted p-values in input order, capped at 1. NaN p-values are not allowed (throws).
     public static func adjust(_ pValues: [Double], method: MultipleTestingMethod) throws -> [Double] {

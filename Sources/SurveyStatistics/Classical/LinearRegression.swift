@@ -11,21 +11,27 @@ public enum RegressionCovariance: Sendable, Equatable {
 
 /// An OLS fit with its inference table.
 public struct RegressionResult: Sendable {
+    /// β̂ in design-column order.
     public var coefficients: [Double]
+    /// Estimated covariance of β̂ (classical, HC1 or CR1).
     public var covariance: Matrix
+    /// √diag(covariance).
     public var standardErrors: [Double]
     /// Coefficient / SE.
     public var statistics: [Double]
     /// Two-sided p-values from t(`degreesOfFreedom`) or the normal when it is nil.
     public var pValues: [Double]
+    /// β̂ ± quantile·SE at the requested level.
     public var intervals: [ConfidenceInterval]
     /// Reference df: n − k (classical/HC1 with t), G − 1 (cluster with t), nil for normal inference.
     public var degreesOfFreedom: Double?
+    /// Number of rows n.
     public var observations: Int
     /// Number of clusters (cluster-robust only).
     public var clusters: Int?
 }
 
+/// Ordinary least squares with a choice of coefficient covariance (difference-in-differences and similar).
 public enum LinearRegression {
     /// Ordinary least squares (pivoted QR) with classical, HC1 or CR1 covariance.
     ///

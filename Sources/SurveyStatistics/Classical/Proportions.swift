@@ -91,6 +91,7 @@ public struct PoissonRateRatio: Sendable, Equatable {
     public var exactConditionalPValue: Double
     /// Score statistic (x₁ − x₂·t₁/t₂)/√((x₁ + x₂)·t₁/t₂) (Gu et al. 2008; statsmodels `score`).
     public var scoreStatistic: Double
+    /// Two-sided normal p-value of `scoreStatistic`.
     public var scorePValue: Double
     /// exp(log RR ± z√(1/x₁ + 1/x₂)).
     public var waldLogInterval: ConfidenceInterval

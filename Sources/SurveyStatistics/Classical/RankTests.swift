@@ -70,6 +70,7 @@ public struct MannWhitneyResult: Sendable, Equatable {
     public var uX: Double
     /// U of the second sample, nₓnᵧ − Uₓ.
     public var uY: Double
+    /// True when the pooled sample has tied values.
     public var hasTies: Bool
 }
 
