@@ -545,7 +545,7 @@ func checkCIProp(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> SurveyChecke
     let (_, y) = try formulaVariable(call.argument("formula") ?? call.positional(0), data: ctx.data)
     let domain = try domainOf(call.argument("design") ?? call.positional(1), data: ctx.data)
     let methodName = call.argument("method")?.literal ?? "logit"
-    guard let method = ProportionIntervalMethod(rawValue: methodName) else { throw SkipCase("svyciprop method \(methodName)") }
+    guard let method = SurveyProportionMethod(rawValue: methodName) else { throw SkipCase("svyciprop method \(methodName)") }
     let level = call.argument("level")?.numbers?.first ?? 0.95
     let df = call.argument("df")?.numbers?.first
     let ci = try ctx.design.base.proportionInterval(y, domain: domain, method: method, level: level, degreesOfFreedom: df)
