@@ -680,7 +680,7 @@ func checkTTest(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> SurveyChecker
     }
     let y = try ctx.data.evaluate(lhs).asNumbers
     let domain = try domainOf(call.argument("design") ?? call.positional(1), data: ctx.data)
-    let result: SurveyTestResult
+    let result: TestResult
     if case .number = rhs {
         result = try ctx.design.base.oneSampleTTest(y, domain: domain)
     } else {
@@ -690,7 +690,7 @@ func checkTTest(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> SurveyChecker
     }
     var check = SurveyChecker()
     check.value("statistic", result.statistic, ctx.expected["statistic"])
-    check.vector("parameter", result.degreesOfFreedom, ctx.expected["parameter"])
+    check.vector("parameter", [result.degreesOfFreedom ?? .nan], ctx.expected["parameter"])
     check.value("p_value", result.pValue, ctx.expected["p_value"])
     check.value("estimate", result.estimate ?? .nan, ctx.expected["estimate"])
     check.vector("conf_int", [result.confidenceInterval?.lower ?? .nan, result.confidenceInterval?.upper ?? .nan],
@@ -714,7 +714,8 @@ func checkChisq(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> SurveyChecker
         adjustment: adjustment)
     var check = SurveyChecker()
     check.value("statistic", t.test.statistic, ctx.expected["statistic"])
-    check.vector("parameter", t.test.degreesOfFreedom, ctx.expected["parameter"])
+    check.vector("parameter", [t.test.degreesOfFreedom ?? .nan] + (t.denominatorDegreesOfFreedom.map { [$0] } ?? []),
+                 ctx.expected["parameter"])
     check.value("p_value", t.test.pValue, ctx.expected["p_value"])
     check.strings("observed_rownames", t.rowLevels, ctx.expected["observed_rownames"])
     check.strings("observed_colnames", t.columnLevels, ctx.expected["observed_colnames"])

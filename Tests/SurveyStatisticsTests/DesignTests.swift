@@ -278,7 +278,7 @@ private func near(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool {
     let chisq = try design.independenceTest(rows: rows, columns: cols, adjustment: .firstOrder)
     #expect(chisq.observed == [[3, 1], [1, 3]])
     #expect(near(chisq.test.statistic, 2, 1e-12))
-    #expect(chisq.test.degreesOfFreedom == [1])
+    #expect(chisq.test.degreesOfFreedom == 1)
     let f = try design.independenceTest(rows: rows, columns: cols)
     #expect(near(f.test.statistic * f.generalisedDesignEffects[0], 2, 1e-12))
     #expect(f.test.pValue > 0 && f.test.pValue < 1)

@@ -10,7 +10,10 @@ public enum ChiSquareAdjustment: String, Sendable, CaseIterable {
 
 /// A design-based test of independence with its tables.
 public struct ContingencyTest: Sendable, Equatable {
-    public var test: SurveyTestResult
+    /// The test; `degreesOfFreedom` is the (numerator) df.
+    public var test: TestResult
+    /// The F test's denominator df d·ν (nil for the χ² form).
+    public var denominatorDegreesOfFreedom: Double?
     public var rowLevels: [String]
     public var columnLevels: [String]
     /// Weighted counts scaled to the number of rows (R `svytable(..., Ntotal = n)`), [row][column].
@@ -127,19 +130,21 @@ extension DesignBasedVariance {
         }
         let d0 = trace * trace / trace2
         let nu = domain == nil ? Double(degreesOfFreedom) : joint.estimates.map(\.degreesOfFreedom).max() ?? .nan
-        let test: SurveyTestResult
+        let test: TestResult
+        var ddf: Double? = nil
         switch adjustment {
         case .secondOrderF:
             let f = x2 / trace
-            test = SurveyTestResult(statistic: f, degreesOfFreedom: [d0, d0 * nu],
-                                    pValue: FDistribution(numeratorDegreesOfFreedom: d0, denominatorDegreesOfFreedom: d0 * nu).sf(f),
-                                    method: "Pearson's X^2: Rao & Scott adjustment")
+            ddf = d0 * nu
+            test = TestResult(statistic: f, degreesOfFreedom: d0,
+                              pValue: FDistribution(numeratorDegreesOfFreedom: d0, denominatorDegreesOfFreedom: d0 * nu).sf(f),
+                              method: "Pearson's X^2: Rao & Scott adjustment")
         case .firstOrder:
-            test = SurveyTestResult(statistic: x2, degreesOfFreedom: [Double(q)],
-                                    pValue: ChiSquared(degreesOfFreedom: Double(q)).sf(x2 / (trace / Double(q))),
-                                    method: "Pearson's X^2: Rao & Scott adjustment")
+            test = TestResult(statistic: x2, degreesOfFreedom: Double(q),
+                              pValue: ChiSquared(degreesOfFreedom: Double(q)).sf(x2 / (trace / Double(q))),
+                              method: "Pearson's X^2: Rao & Scott adjustment")
         }
-        return ContingencyTest(test: test, rowLevels: rl, columnLevels: cl, observed: observed, expected: expected,
+        return ContingencyTest(test: test, denominatorDegreesOfFreedom: ddf, rowLevels: rl, columnLevels: cl, observed: observed, expected: expected,
                                generalisedDesignEffects: [trace, d0])
     }
 }

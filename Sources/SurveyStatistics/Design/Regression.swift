@@ -81,28 +81,6 @@ public struct SurveyRegression: Sendable, Equatable {
     }
 }
 
-/// A design-based test result (statistic, its degrees of freedom, p-value).
-public struct SurveyTestResult: Sendable, Equatable {
-    /// The test statistic (t, F or X²).
-    public var statistic: Double
-    /// Degrees of freedom: [df] for t and X², [numerator, denominator] for F.
-    public var degreesOfFreedom: [Double]
-    public var pValue: Double
-    /// The estimate tested (difference of means for a t test), if any.
-    public var estimate: Double?
-    /// Its 95 % confidence interval (t tests).
-    public var confidenceInterval: (lower: Double, upper: Double)?
-    /// Method description, as R prints it.
-    public var method: String
-
-    public static func == (a: SurveyTestResult, b: SurveyTestResult) -> Bool {
-        a.statistic == b.statistic && a.degreesOfFreedom == b.degreesOfFreedom && a.pValue == b.pValue
-            && a.estimate == b.estimate && a.method == b.method
-            && a.confidenceInterval?.lower == b.confidenceInterval?.lower
-            && a.confidenceInterval?.upper == b.confidenceInterval?.upper
-    }
-}
-
 /// Iteratively reweighted least squares for one weight vector (R `glm.fit`): stops when
 /// |D − D_old|/(|D| + 0.1) < epsilon.
 struct IRLSFit {
@@ -289,27 +267,29 @@ extension DesignBasedVariance {
     ///   - y: outcome (NaN = missing).
     ///   - group: 0/1 group indicator (NaN = missing); the difference is group 1 − group 0.
     ///   - domain: rows of the domain (R `subset(design, ...)`).
-    public func twoSampleTTest(_ y: [Double], group: [Double], domain: [Bool]? = nil) throws -> SurveyTestResult {
+    public func twoSampleTTest(_ y: [Double], group: [Double], domain: [Bool]? = nil) throws -> TestResult {
         for (i, g) in group.enumerated() where !(g.isNaN || g == 0 || g == 1) {
             throw DesignError(.invalidArgument, "row \(i + 1): the group indicator is \(g); it must be 0 or 1")
         }
         let fit = try regression(columns: [[Double](repeating: 1, count: rowCount), group], response: y,
                                  family: .gaussian, domain: domain)
-        let t = fit.tValues[1]
-        return SurveyTestResult(statistic: t, degreesOfFreedom: [Double(fit.residualDegreesOfFreedom)],
-                                pValue: fit.pValues[1], estimate: fit.coefficients[1],
-                                confidenceInterval: fit.confidenceIntervals(level: 0.95)[1], method: "Design-based t-test")
+        let ci = fit.confidenceIntervals(level: 0.95)[1]
+        return TestResult(statistic: fit.tValues[1], degreesOfFreedom: Double(fit.residualDegreesOfFreedom),
+                          pValue: fit.pValues[1], estimate: fit.coefficients[1],
+                          confidenceInterval: ConfidenceInterval(lower: ci.lower, upper: ci.upper, level: 0.95),
+                          method: "Design-based t-test")
     }
 
     /// Design-based one-sample t test of H₀: mean = 0 (R `svyttest(y ~ 0)`): t = ȳ/SE on degf − 1 df.
-    public func oneSampleTTest(_ y: [Double], domain: [Bool]? = nil) throws -> SurveyTestResult {
+    public func oneSampleTTest(_ y: [Double], domain: [Bool]? = nil) throws -> TestResult {
         let m = try mean(y, domain: domain, deff: false, baseline: .withoutReplacement)
         let df = m.degreesOfFreedom - 1
         let t = m.value / m.standardError
-        var ci = m
-        ci.degreesOfFreedom = df
-        return SurveyTestResult(statistic: t, degreesOfFreedom: [df],
-                                pValue: 2 * StudentT(degreesOfFreedom: df).cdf(-abs(t)), estimate: m.value,
-                                confidenceInterval: ci.confidenceInterval(level: 0.95), method: "Design-based one-sample t-test")
+        var e = m
+        e.degreesOfFreedom = df
+        let ci = e.confidenceInterval(level: 0.95)
+        return TestResult(statistic: t, degreesOfFreedom: df, pValue: 2 * StudentT(degreesOfFreedom: df).cdf(-abs(t)),
+                          estimate: m.value, confidenceInterval: ConfidenceInterval(lower: ci.lower, upper: ci.upper, level: 0.95),
+                          method: "Design-based one-sample t-test")
     }
 }
