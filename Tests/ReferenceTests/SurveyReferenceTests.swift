@@ -183,7 +183,8 @@ func buildSurveyDesign(_ info: [String: Any], options: [String: Any], data: Surv
     var design: CaseDesign
     switch call.callName {
     case "svydesign":
-        let ids = try formulaColumns(call.argument("ids"))
+        // R matches `id =` to `ids` partially; the first positional argument is `ids` too.
+        let ids = try formulaColumns(call.argument("ids") ?? call.argument("id") ?? call.positional(0))
         let strataColumns = try formulaColumns(call.argument("strata"))
         guard strataColumns.count <= 1 else { throw SkipCase("more than one strata column") }
         let fpcColumns = try formulaColumns(call.argument("fpc"))

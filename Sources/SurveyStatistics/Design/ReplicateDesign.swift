@@ -61,17 +61,26 @@ extension SurveyDesign: DesignBasedVariance {}
 /// ``total(_:domain:deff:baseline:)`` and ``ratio(numerator:denominator:domain:)`` are provided.
 /// Replicate estimates that are NaN are dropped with their rscales (R `na.action = na.omit`).
 public struct ReplicateDesign: DesignBasedVariance {
+    /// Full-sample sampling weights, one per row.
     public internal(set) var weights: [Double]
     /// Replicate weight columns, `replicateWeights[r][i]` (already multiplied by the sampling weight).
     public internal(set) var replicateWeights: [[Double]]
+    /// The replicate method.
     public let type: ReplicateType
+    /// The overall variance multiplier (after the type's default was applied).
     public let scale: Double
+    /// Per-replicate variance multipliers.
     public let rscales: [Double]
+    /// Fay's ρ (`.fay` only).
     public let rho: Double?
+    /// Whether variances centre at the full-sample estimate.
     public let mse: Bool
+    /// Rank of the replicate-weight matrix − 1 (R `degf()` of an `svrepdesign`).
     public internal(set) var degreesOfFreedom: Int
 
+    /// Number of rows.
     public var rowCount: Int { weights.count }
+    /// Number of replicates R.
     public var replicateCount: Int { replicateWeights.count }
 
     /// Builds a replicate design.
@@ -379,18 +388,22 @@ public struct ReplicateDesign: DesignBasedVariance {
         }
     }
 
+    /// The weighted mean over the domain with its replicate SE (R `svymean` on an `svrepdesign`);
+    /// NaN = missing. Degrees of freedom: the replicate-weight rank over the domain − 1.
     public func mean(_ y: [Double], domain: [Bool]? = nil, deff: Bool = false,
                      baseline: DesignEffectBaseline = .withoutReplacement) throws -> Estimate {
         let e = try replicateMean(y, domain: domain)
         return withDesignEffect(try estimate(e), y, active: e.domain, total: false, deff: deff, baseline: baseline)
     }
 
+    /// The weighted total over the domain with its replicate SE (R `svytotal`).
     public func total(_ y: [Double], domain: [Bool]? = nil, deff: Bool = false,
                       baseline: DesignEffectBaseline = .withoutReplacement) throws -> Estimate {
         let e = try replicateTotal(y, domain: domain)
         return withDesignEffect(try estimate(e), y, active: e.domain, total: true, deff: deff, baseline: baseline)
     }
 
+    /// The ratio of weighted totals over the domain with its replicate SE (R `svyratio`).
     public func ratio(numerator: [Double], denominator: [Double], domain: [Bool]? = nil) throws -> Estimate {
         try estimate(replicateRatio(numerator: numerator, denominator: denominator, domain: domain))
     }
