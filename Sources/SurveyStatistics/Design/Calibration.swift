@@ -233,7 +233,7 @@ func calibrationFactors(auxiliary: [[Double]], weights: [Double], populationTota
     var sampleTotal = (0..<p).map { k in (0..<n).reduce(0.0) { $0 + auxiliary[k][$1] * ww[$1] } }
     if method == .linear && bounds == nil {
         // Closed form (R regcalibrate).
-        let t = try solveSymmetric(crossProduct(auxiliary, ww), zip(populationTotals, sampleTotal).map { $0 - $1 })
+        let t = try solveLinearSystem(crossProduct(auxiliary, ww), zip(populationTotals, sampleTotal).map { $0 - $1 })
         let g = (0..<n).map { i in 1 + (0..<p).reduce(0.0) { $0 + auxiliary[$1][i] * t[$1] } }
         return (g, 1, 0)
     }
@@ -285,7 +285,7 @@ func calibrationFactors(auxiliary: [[Double]], weights: [Double], populationTota
     var achieved = Double.infinity
     while true {
         let tmat = crossProduct(auxiliary, (0..<n).map { ww[$0] * dF(xeta[$0]) })
-        var deta = try solveSymmetric(tmat, misfit())
+        var deta = try solveLinearSystem(tmat, misfit())
         for k in 0..<p { eta[k] += deta[k] }
         update()
         while iterations < maxIterations, xeta.contains(where: { !(fm1($0).isFinite && dF($0).isFinite) }) {
@@ -323,7 +323,7 @@ func crossProduct(_ x: [[Double]], _ w: [Double]) -> [[Double]] {
 
 /// Solves A x = b for a small square A by Gaussian elimination with partial pivoting.
 /// - Throws: `invalidArgument` when A is singular to working precision.
-func solveSymmetric(_ a: [[Double]], _ b: [Double]) throws -> [Double] {
+func solveLinearSystem(_ a: [[Double]], _ b: [Double]) throws -> [Double] {
     let n = b.count
     var m = a
     var x = b

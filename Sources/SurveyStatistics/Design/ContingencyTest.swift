@@ -120,7 +120,7 @@ extension DesignBasedVariance {
         // Δ = denom⁻¹ numr, column by column.
         var delta = [[Double]](repeating: [Double](repeating: 0, count: q), count: q)
         for b in 0..<q {
-            let column = try solveSymmetric(denom, (0..<q).map { numr[$0][b] })
+            let column = try solveLinearSystem(denom, (0..<q).map { numr[$0][b] })
             for a in 0..<q { delta[a][b] = column[a] }
         }
         var trace = 0.0, trace2 = 0.0
