@@ -26,7 +26,12 @@ import SurveyStatistics
         var check = ClassicalCheck()
         do {
             let table = try (c["dataset"] as? String).map { try ClassicalTable(folder.appendingPathComponent($0)) }
-            let alternative = Alternative(rawValue: options["alternative"] as? String ?? "two-sided") ?? .twoSided
+            // scipy says less/greater, statsmodels smaller/larger.
+            let alternativeName = options["alternative"] as? String ?? "two-sided"
+            guard let alternative = Alternative(rawValue: alternativeName)
+                    ?? ["smaller": Alternative.less, "larger": .greater][alternativeName] else {
+                throw ClassicalTableError.missing("alternative \(alternativeName)")
+            }
             let level = referenceDouble(options["confidence_level"]) ?? 0.95
             switch function {
             case "scipy.stats.ttest_ind", "scipy.stats.ttest_rel":
@@ -206,7 +211,10 @@ import SurveyStatistics
                 let design = try Matrix(rows: y.count, columns: 4, storage: rows)
                 let covariance: RegressionCovariance
                 switch options["cov_type"] as? String {
+                case "HC0": covariance = .hc0
                 case "HC1": covariance = .hc1
+                case "HC2": covariance = .hc2
+                case "HC3": covariance = .hc3
                 case "cluster":
                     let labels = table.text(options["groups"] as? String ?? "neighbourhood")
                     let codes = Dictionary(uniqueKeysWithValues: Set(labels).sorted().enumerated().map { ($1, $0) })

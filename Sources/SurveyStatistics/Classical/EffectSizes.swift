@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Standardised mean differences (pingouin `compute_effsize` definitions).
 ///
 /// Zero spread gives ±∞ or NaN (0/0), never a crash; fewer than two observations throw.
@@ -144,8 +150,12 @@ public struct CronbachAlpha: Sendable, Equatable {
 /// Multiple-testing adjustments of p-values (statsmodels `multipletests` method names).
 public enum MultipleTestingMethod: String, Sendable, Equatable, CaseIterable {
     case bonferroni
+    /// Šidák: 1 − (1 − p)ᵐ.
+    case sidak
     /// Holm (1979) step-down.
     case holm
+    /// Holm's step-down with Šidák steps: 1 − (1 − p₍ᵢ₎)^(m−i+1), cumulative maximum.
+    case holmSidak = "holm-sidak"
     /// Hochberg (1988) step-up ("simes-hochberg").
     case hochberg = "simes-hochberg"
     /// Hommel (1988).
@@ -172,8 +182,12 @@ public enum MultipleTesting {
         switch method {
         case .bonferroni:
             adjusted = p.map { $0 * mm }
-        case .holm:
-            adjusted = p.enumerated().map { Double(m - $0) * $1 }
+        case .sidak:
+            adjusted = p.map { -expm1(mm * log1p(-$0)) }
+        case .holm, .holmSidak:
+            adjusted = p.enumerated().map { i, value in
+                method == .holm ? Double(m - i) * value : -expm1(Double(m - i) * log1p(-value))
+            }
             for i in 1..<m { adjusted[i] = max(adjusted[i], adjusted[i - 1]) }
         case .hochberg:
             adjusted = p.enumerated().map { Double(m - $0) * $1 }
