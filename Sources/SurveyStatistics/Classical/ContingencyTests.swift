@@ -58,8 +58,8 @@ public struct TwoByTwoMeasures: Sendable, Equatable {
 public enum ContingencyTests {
     /// McNemar's test for paired binary data from the discordant counts b and c.
     public static func mcNemar(b: Int, c: Int, method: McNemarMethod = .exact) throws -> McNemarResult {
-        try Check.count(b, "b")
-        try Check.count(c, "c")
+        try ClassicalInput.count(b, "b")
+        try ClassicalInput.count(c, "c")
         let n = b + c
         let test: TestResult
         switch method {
@@ -85,14 +85,14 @@ public enum ContingencyTests {
     /// z = (p₁ − p₂)/√(p̄(1−p̄)(1/n₁ + 1/n₂)), p̄ = (x₁ + x₂)/(n₁ + n₂). Estimate p₁ − p₂.
     public static func twoProportionZ(successes1: Int, trials1: Int, successes2: Int, trials2: Int,
                                       alternative: Alternative = .twoSided) throws -> TestResult {
-        for (v, name) in [(successes1, "successes1"), (successes2, "successes2")] { try Check.count(v, name) }
+        for (v, name) in [(successes1, "successes1"), (successes2, "successes2")] { try ClassicalInput.count(v, name) }
         guard trials1 > 0, trials2 > 0, successes1 <= trials1, successes2 <= trials2 else {
             throw ClassicalTestError(.invalidArgument, "need 0 ≤ successes ≤ trials and trials > 0")
         }
         let p1 = Double(successes1) / Double(trials1), p2 = Double(successes2) / Double(trials2)
         let pooled = Double(successes1 + successes2) / Double(trials1 + trials2)
         let z = (p1 - p2) / (pooled * (1 - pooled) * (1 / Double(trials1) + 1 / Double(trials2))).squareRoot()
-        return TestResult(statistic: z, pValue: pValue(lowerTail: Normal.cdf(z), upperTail: Normal.sf(z), alternative: alternative),
+        return TestResult(statistic: z, pValue: tailPValue(lower: Normal.cdf(z), upper: Normal.sf(z), alternative: alternative),
                           estimate: p1 - p2, alternative: alternative, method: "Two-proportion z test (pooled)")
     }
 
@@ -181,7 +181,7 @@ public enum ContingencyTests {
     public static func conditionalOddsRatio(_ table: [[Int]], confidenceLevel: Double = 0.95) throws
         -> (estimate: Double, interval: ConfidenceInterval) {
         try checkTwoByTwo(table)
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         let (support, pmf) = hypergeometric(table)
         let a = table[0][0]
         let alpha = 1 - confidenceLevel
@@ -245,7 +245,7 @@ public enum ContingencyTests {
     /// [[a, b], [c, d]]; CIs exp(log estimate ± z·SE), p-values from the Wald z of the log.
     public static func riskAndOddsRatios(_ table: [[Int]], confidenceLevel: Double = 0.95) throws -> TwoByTwoMeasures {
         try checkTwoByTwo(table)
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         let a = Double(table[0][0]), b = Double(table[0][1]), c = Double(table[1][0]), d = Double(table[1][1])
         let rr = (a / (a + b)) / (c / (c + d))
         let seRR = (1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)).squareRoot()

@@ -25,7 +25,7 @@ public enum EffectSize {
 
     /// Paired d_av = mean(a − b)/√((s²ₐ + s²_b)/2) (Cumming 2012; pingouin `paired=True`).
     public static func pairedCohenDAverage(after: [Double], before: [Double]) throws -> Double {
-        try Check.paired(after, before)
+        try ClassicalInput.paired(after, before)
         guard after.count >= 2 else { throw ClassicalTestError(.insufficientData, "need n ≥ 2 pairs") }
         let difference = Descriptive.mean(zip(after, before).map { $0 - $1 })
         return difference / ((Descriptive.variance(after) + Descriptive.variance(before)) / 2).squareRoot()
@@ -38,7 +38,7 @@ public enum EffectSize {
 
     /// d_z = mean(a − b)/sd(a − b).
     public static func cohenDz(after: [Double], before: [Double]) throws -> Double {
-        try Check.paired(after, before)
+        try ClassicalInput.paired(after, before)
         guard after.count >= 2 else { throw ClassicalTestError(.insufficientData, "need n ≥ 2 pairs") }
         let d = zip(after, before).map { $0 - $1 }
         return Descriptive.mean(d) / Descriptive.standardDeviation(d)
@@ -76,7 +76,7 @@ public struct CronbachAlpha: Sendable, Equatable {
     ///   - items: one array per item, all of the same length (rows = respondents); NaN marks missing.
     /// - Throws: `lengthMismatch` for ragged items, `insufficientData` for k < 2 or n < 2.
     public init(items: [[Double]], confidenceLevel: Double = 0.95, missing: MissingItemPolicy = .pairwise) throws {
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         guard items.count >= 2 else { throw ClassicalTestError(.insufficientData, "alpha needs k ≥ 2 items, got \(items.count)") }
         let rows = items[0].count
         guard items.allSatisfy({ $0.count == rows }) else {

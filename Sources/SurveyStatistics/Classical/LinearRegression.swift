@@ -49,7 +49,7 @@ public enum LinearRegression {
     public static func ordinaryLeastSquares(design x: Matrix, response y: [Double],
                                             covariance kind: RegressionCovariance = .classical,
                                             useT: Bool = true, confidenceLevel: Double = 0.95) throws -> RegressionResult {
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         let fit = try LeastSquares.fit(design: x, response: y)
         let n = x.rows, k = x.columns
         guard fit.rank == k, n > k else {
@@ -94,7 +94,7 @@ public enum LinearRegression {
         } else {
             reference = (Normal.cdf, Normal.sf, Normal.inverseSurvival)
         }
-        let p = statistics.map { pValue(lowerTail: reference.cdf($0), upperTail: reference.sf($0), alternative: .twoSided) }
+        let p = statistics.map { tailPValue(lower: reference.cdf($0), upper: reference.sf($0), alternative: .twoSided) }
         let intervals = zip(fit.coefficients, se).map {
             symmetricInterval(estimate: $0, standardError: $1, confidenceLevel: confidenceLevel, alternative: .twoSided,
                               inverseSurvival: reference.isf)

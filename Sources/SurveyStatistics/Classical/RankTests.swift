@@ -87,9 +87,9 @@ public enum RankTests {
     public static func wilcoxonSignedRank(after: [Double], before: [Double], zeroMethod: ZeroMethod = .wilcox,
                                           correction: Bool = false, method: RankTestMethod = .asymptotic,
                                           alternative: Alternative = .twoSided) throws -> SignedRankResult {
-        try Check.paired(after, before)
-        try Check.finite(after, "after")
-        try Check.finite(before, "before")
+        try ClassicalInput.paired(after, before)
+        try ClassicalInput.finite(after, "after")
+        try ClassicalInput.finite(before, "before")
         var d = zip(after, before).map { $0 - $1 }
         let zeros = d.filter { $0 == 0 }.count
         if zeroMethod == .wilcox { d = d.filter { $0 != 0 } }
@@ -112,7 +112,7 @@ public enum RankTests {
             let up = min(distribution.count - 1, Int(rPlus.rounded(.up))), down = Int(rPlus.rounded(.down))
             let lower = Descriptive.neumaierSum(Array(distribution[0...up]))
             let upper = Descriptive.neumaierSum(Array(distribution[down...]))
-            let p = pValue(lowerTail: lower, upperTail: upper, alternative: alternative)
+            let p = tailPValue(lower: lower, upper: upper, alternative: alternative)
             let exactLabel = hasTies || zeros > 0
                 ? "Wilcoxon signed-rank test (tie-free exact distribution, conservative with ties/zeros)"
                 : "Wilcoxon signed-rank test (exact)"
@@ -138,7 +138,7 @@ public enum RankTests {
         }
         // scipy reports −|z| for two-sided tests (z of min(R⁺, R⁻), however far the correction moved it).
         if alternative == .twoSided { z = -abs(z) }
-        let p = pValue(lowerTail: Normal.cdf(z), upperTail: Normal.sf(z), alternative: alternative)
+        let p = tailPValue(lower: Normal.cdf(z), upper: Normal.sf(z), alternative: alternative)
         let label = "Wilcoxon signed-rank test (normal approximation)"
         let test = TestResult(statistic: statistic, pValue: p, alternative: alternative, method: label)
         return SignedRankResult(test: test, rankSumPositive: rPlus, rankSumNegative: rMinus, count: d.count,
@@ -169,8 +169,8 @@ public enum RankTests {
     public static func mannWhitney(_ x: [Double], _ y: [Double], continuityCorrection: Bool = true,
                                    method: RankTestMethod = .asymptotic,
                                    alternative: Alternative = .twoSided) throws -> MannWhitneyResult {
-        try Check.finite(x, "x")
-        try Check.finite(y, "y")
+        try ClassicalInput.finite(x, "x")
+        try ClassicalInput.finite(y, "y")
         guard !x.isEmpty, !y.isEmpty else {
             throw ClassicalTestError(.insufficientData, "Mann–Whitney needs both samples non-empty, got \(x.count) and \(y.count)")
         }
