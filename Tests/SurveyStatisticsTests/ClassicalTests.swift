@@ -180,3 +180,13 @@ import Testing
     let hs = try MultipleTesting.adjust([0.04, 0.01], method: .holmSidak)
     #expect(abs(hs[0] - 0.04) < 1e-15 && abs(hs[1] - 0.0199) < 1e-15)
 }
+
+@Test func mcNemarFromPairsCountsDiscordantPairs() throws {
+    // Pairs (1,0), (1,0), (0,1), (1,1), (0,0): b = 2, c = 1.
+    let r = try ContingencyTests.mcNemar(first: [1, 1, 0, 1, 0], second: [0, 0, 1, 1, 0], method: .chiSquare)
+    #expect(r.discordantB == 2 && r.discordantC == 1)
+    #expect(abs(r.test.statistic - 1.0 / 3) < 1e-15)   // (2 − 1)²/3
+    #expect { try ContingencyTests.mcNemar(first: [1, 2], second: [0, 1]) } throws: {
+        ($0 as? ClassicalTestError)?.code == .invalidArgument
+    }
+}

@@ -81,6 +81,22 @@ public enum ContingencyTests {
         return McNemarResult(test: test, discordantB: b, discordantC: c)
     }
 
+    /// McNemar's test from paired binary observations (1 = yes, 0 = no): b counts pairs (1, 0), c pairs (0, 1).
+    /// Throws `lengthMismatch` for unequal lengths and `invalidArgument` for values other than 0 and 1.
+    public static func mcNemar(first: [Int], second: [Int], method: McNemarMethod = .exact) throws -> McNemarResult {
+        guard first.count == second.count else {
+            throw ClassicalTestError(.lengthMismatch, "paired samples have \(first.count) and \(second.count) values")
+        }
+        var b = 0, c = 0
+        for (i, (f, s)) in zip(first, second).enumerated() {
+            guard (f == 0 || f == 1) && (s == 0 || s == 1) else {
+                throw ClassicalTestError(.invalidArgument, "pair \(i) is (\(f), \(s)); values must be 0 or 1")
+            }
+            if f == 1 && s == 0 { b += 1 } else if f == 0 && s == 1 { c += 1 }
+        }
+        return try mcNemar(b: b, c: c, method: method)
+    }
+
     /// Two-sample z test for proportions with the pooled variance under H₀ (no continuity correction):
     /// z = (p₁ − p₂)/√(p̄(1−p̄)(1/n₁ + 1/n₂)), p̄ = (x₁ + x₂)/(n₁ + n₂). Estimate p₁ − p₂.
     public static func twoProportionZ(successes1: Int, trials1: Int, successes2: Int, trials2: Int,
