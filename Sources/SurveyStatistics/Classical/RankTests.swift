@@ -87,9 +87,9 @@ public enum RankTests {
     public static func wilcoxonSignedRank(after: [Double], before: [Double], zeroMethod: ZeroMethod = .wilcox,
                                           correction: Bool = false, method: RankTestMethod = .asymptotic,
                                           alternative: Alternative = .twoSided) throws -> SignedRankResult {
-        try Check.paired(after, before)
-        try Check.finite(after, "after")
-        try Check.finite(before, "before")
+        try ClassicalInput.paired(after, before)
+        try ClassicalInput.finite(after, "after")
+        try ClassicalInput.finite(before, "before")
         var d = zip(after, before).map { $0 - $1 }
         let zeros = d.filter { $0 == 0 }.count
         if zeroMethod == .wilcox { d = d.filter { $0 != 0 } }
@@ -112,7 +112,7 @@ public enum RankTests {
             let up = min(distribution.count - 1, Int(rPlus.rounded(.up))), down = Int(rPlus.rounded(.down))
             let lower = Descriptive.neumaierSum(Array(distribution[0...up]))
             let upper = Descriptive.neumaierSum(Array(distribution[down...]))
-            let p = pValue(lowerTail: lower, upperTail: upper, alternative: alternative)
+            let p = tailPValue(lower: lower, upper: upper, alternative: alternative)
             let exactLabel = hasTies || zeros > 0
                 ? "Wilcoxon signed-rank test (tie-free exact distribution, conservative with ties/zeros)"
                 : "Wilcoxon signed-rank test (exact)"
@@ -138,7 +138,7 @@ public enum RankTests {
         }
         // scipy reports −|z| for two-sided tests (z of min(R⁺, R⁻), however far the correction moved it).
         if alternative == .twoSided { z = -abs(z) }
-        let p = pValue(lowerTail: Normal.cdf(z), upperTail: Normal.sf(z), alternative: alternative)
+        let p = tailPValue(lower: Normal.cdf(z), upper: Normal.sf(z), alternative: alternative)
         let label = "Wilcoxon signed-rank test (normal approximation)"
         let test = TestResult(statistic: statistic, pValue: p, alternative: alternative, method: label)
         return SignedRankResult(test: test, rankSumPositive: rPlus, rankSumNegative: rMinus, count: d.count,
@@ -165,12 +165,14 @@ public enum RankTests {
     /// Uₓ = Rₓ − nₓ(nₓ+1)/2 with mid-ranks. Two-sided uses U = max(Uₓ, Uᵧ) and doubles the upper tail
     /// (capped at 1); `greater` uses Uₓ, `less` uses Uᵧ. Asymptotic: z = (U − nₓnᵧ/2 − ½·cc)/σ,
     /// σ² = nₓnᵧ/12 · ((n+1) − Σ(t³−t)/(n(n−1))). Exact: P(U ≥ ⌊U⌋) under the tie-free permutation
-    /// distribution (as scipy; with ties this makes no tie correction).
+    /// distribution (as scipy; with ties this makes no tie correction). The exact table needs
+    /// min·max²/2 doubles; beyond 40 MB (about 215 per group) the normal approximation is used and
+    /// `method` says so.
     public static func mannWhitney(_ x: [Double], _ y: [Double], continuityCorrection: Bool = true,
                                    method: RankTestMethod = .asymptotic,
                                    alternative: Alternative = .twoSided) throws -> MannWhitneyResult {
-        try Check.finite(x, "x")
-        try Check.finite(y, "y")
+        try ClassicalInput.finite(x, "x")
+        try ClassicalInput.finite(y, "y")
         guard !x.isEmpty, !y.isEmpty else {
             throw ClassicalTestError(.insufficientData, "Mann–Whitney needs both samples non-empty, got \(x.count) and \(y.count)")
         }
@@ -188,10 +190,13 @@ public enum RankTests {
         }
         var p: Double
         let label: String
-        if method == .exact {
+        let small = Double(min(x.count, y.count)), large = Double(max(x.count, y.count))
+        let exactFeasible = small * large * large / 2 <= 5e6 // DP table size in doubles (≤ 40 MB)
+        if method == .exact && exactFeasible {
             // Tie-free null distribution; with ties U is truncated to an integer first, as scipy
-            // (`_MWU.sf(U.astype(int64))`), which makes no correction for ties.
-            let distribution = mannWhitneyDistribution(x.count, y.count)
+            // (`_MWU.sf(U.astype(int64))`), which makes no correction for ties. The distribution of U
+            // is the same for sizes (m, n) and (n, m), so the smaller size drives the recursion.
+            let distribution = mannWhitneyDistribution(min(x.count, y.count), max(x.count, y.count))
             let k = Int(u.rounded(.towardZero))
             p = k < distribution.count ? Descriptive.neumaierSum(Array(distribution[k...])) : 0
             label = hasTies ? "Mann–Whitney U test (tie-free exact distribution; no tie correction)"
@@ -200,7 +205,9 @@ public enum RankTests {
             let sigma = (nx * ny / 12 * ((n + 1) - tieSum(ties) / (n * (n - 1)))).squareRoot()
             let z = (u - nx * ny / 2 - (continuityCorrection ? 0.5 : 0)) / sigma
             p = Normal.sf(z)
-            label = "Mann–Whitney U test (normal approximation)"
+            label = method == .exact
+                ? "Mann–Whitney U test (normal approximation: exact table for these sizes would exceed 40 MB)"
+                : "Mann–Whitney U test (normal approximation)"
         }
         if alternative == .twoSided { p = min(1, 2 * p) }
         let test = TestResult(statistic: ux, pValue: min(1, max(0, p)), alternative: alternative, method: label)

@@ -81,7 +81,7 @@ public struct ClassicalTestError: Error, Sendable, Equatable, CustomStringConver
     public var description: String { "\(code.rawValue): \(context)" }
 }
 
-enum Check {
+enum ClassicalInput {
     static func level(_ confidenceLevel: Double) throws {
         guard confidenceLevel > 0, confidenceLevel < 1 else {
             throw ClassicalTestError(.invalidArgument, "confidenceLevel must lie in (0, 1), got \(confidenceLevel)")
@@ -106,11 +106,11 @@ enum Check {
 }
 
 /// p-value of a statistic with continuous null distribution given its two tails.
-func pValue(lowerTail: Double, upperTail: Double, alternative: Alternative) -> Double {
+func tailPValue(lower: Double, upper: Double, alternative: Alternative) -> Double {
     switch alternative {
-    case .less: return lowerTail
-    case .greater: return upperTail
-    case .twoSided: return min(1, 2 * min(lowerTail, upperTail))
+    case .less: return lower
+    case .greater: return upper
+    case .twoSided: return min(1, 2 * min(lower, upper))
     }
 }
 
