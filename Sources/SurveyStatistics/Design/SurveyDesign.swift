@@ -267,7 +267,7 @@ public struct SurveyDesign: Sendable {
                             throw DesignError(
                                 .clustersNotNested,
                                 "PSU \"\(labels[i])\" appears in strata \"\(stratumLabels[h])\" and \"\(stratumLabels[stratumOfRow[i]])\"",
-                                hint: "if PSU labels are only unique within strata, pass nest: true (R nest = TRUE)")
+                                hint: "if PSU labels are only unique within strata, nest them in the strata (nest: true, copro estimate --nest; R nest = TRUE)")
                         }
                         stratumOfLabel[labels[i]] = stratumOfRow[i]
                     }
