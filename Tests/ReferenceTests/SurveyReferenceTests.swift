@@ -510,7 +510,48 @@ func byJoint(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> (labels: [String
     return (labels, joint, deff != nil)
 }
 
+/// `svyby` with `svyquantile` or `svyciprop`: per-domain estimates and SEs (their vcov is
+/// diagonal at most, so only the diagonal is compared).
+func checkByOther(_ fun: String, _ call: RExpr, _ ctx: SurveyCaseContext) throws -> SurveyChecker {
+    let (_, values) = try formulaVariable(call.argument("formula") ?? call.positional(0), data: ctx.data)
+    let within = try domainOf(call.argument("design") ?? call.positional(2), data: ctx.data)
+    let domains = try byDomains(call.argument("by") ?? call.positional(1), data: ctx.data,
+                                weights: ctx.design.base.weights, within: within)
+    var estimates: [Double] = [], ses: [Double] = []
+    for d in domains {
+        if fun == "svyquantile" {
+            guard let probs = call.argument("quantiles")?.numbers, probs.count == 1 else { throw SkipCase("svyby svyquantile with several quantiles") }
+            let rule = QuantileRule(rawValue: call.argument("qrule")?.literal ?? "math")
+            let type = QuantileIntervalType(rawValue: call.argument("interval.type")?.literal ?? "mean")
+            guard let rule, let type else { throw SkipCase("svyby svyquantile options") }
+            let q = try ctx.design.base.quantiles(values, probabilities: probs, domain: d.mask, rule: rule, interval: type,
+                                                  level: 1 - (call.argument("alpha")?.numbers?.first ?? 0.05),
+                                                  degreesOfFreedom: call.argument("df")?.numbers?.first)
+            estimates.append(q[0].quantile); ses.append(q[0].standardError)
+        } else {
+            guard let method = SurveyProportionMethod(rawValue: call.argument("method")?.literal ?? "logit") else {
+                throw SkipCase("svyby svyciprop method")
+            }
+            let ci = try ctx.design.base.proportionInterval(values, domain: d.mask, method: method,
+                                                            level: call.argument("level")?.numbers?.first ?? 0.95,
+                                                            degreesOfFreedom: call.argument("df")?.numbers?.first)
+            estimates.append(ci.estimate); ses.append(ci.standardError)
+        }
+    }
+    var check = SurveyChecker()
+    check.strings("domains", domains.map(\.label), ctx.expected["domains"])
+    check.vector("estimate", estimates, ctx.expected["estimate"], rel: fun == "svyciprop" ? 1e-8 : 1e-12)
+    check.vector("se", ses, ctx.expected["se"])
+    if let v = ctx.expected["vcov"] as? [[Any]], v.count == domains.count {
+        check.vector("vcov diagonal", ses.map { $0 * $0 }, v.indices.map { v[$0][$0] })
+    }
+    return check
+}
+
 func checkBy(_ call: RExpr, _ ctx: SurveyCaseContext) throws -> SurveyChecker {
+    if let fun = (call.argument("FUN") ?? call.positional(3))?.identifier, fun == "svyquantile" || fun == "svyciprop" {
+        return try checkByOther(fun, call, ctx)
+    }
     let (labels, joint, deff) = try byJoint(call, ctx)
     var check = SurveyChecker()
     check.strings("domains", labels, ctx.expected["domains"])
