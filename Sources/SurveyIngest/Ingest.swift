@@ -26,6 +26,7 @@ public enum Ingest {
     public static func read(path: String, options: IngestOptions = .init()) throws -> IngestResult {
         let builder = TableBuilder()
         var input = try FileInput(path: path)
+        defer { input.close() }
         let summary = try run(&input, name: path, options: options, sink: builder, onReject: nil)
         return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
@@ -51,6 +52,7 @@ public enum Ingest {
     public static func summarize(path: String, options: IngestOptions = .init(), dataOut: String? = nil,
                                  rejectsOut: String? = nil) throws -> IngestSummary {
         var input = try FileInput(path: path)
+        defer { input.close() }
         let data = try dataOut.map { try CSVFileWriter(path: $0) }
         let rejects = try rejectsOut.map { try CSVFileWriter(path: $0) }
         do {
@@ -80,7 +82,11 @@ public enum Ingest {
         var prefix: [UInt8] = []
         var scan = UTF8Scan()
         var total = 0
-        while let chunk = try input.read(max: chunkSize) {
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(chunkSize)
+        while true {
+            chunk.removeAll(keepingCapacity: true)
+            if try input.read(into: &chunk, max: chunkSize) == 0 { break }
             hasher.update(data: chunk)
             var body = chunk[...]
             if total == 0 {
@@ -205,8 +211,8 @@ public enum Ingest {
 
 /// Raw bytes that can be read twice.
 protocol ByteInput {
-    /// The next chunk of at most `max` bytes, or `nil` at the end.
-    mutating func read(max: Int) throws -> [UInt8]?
+    /// Appends up to `max` next bytes to `buffer`; returns how many (0 at the end).
+    mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int
     /// Starts again from the first byte.
     mutating func rewind() throws
 }
@@ -215,18 +221,21 @@ struct MemoryInput: ByteInput {
     let bytes: [UInt8]
     var offset = 0
     init(bytes: [UInt8]) { self.bytes = bytes }
-    mutating func read(max: Int) throws -> [UInt8]? {
-        guard offset < bytes.count else { return nil }
-        let end = offset == 0 && bytes.count <= max ? bytes.count : min(bytes.count, offset + max)
-        defer { offset = end }
-        return offset == 0 && end == bytes.count ? bytes : Array(bytes[offset..<end])
+    mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int {
+        let end = min(bytes.count, offset + max)
+        let n = end - offset
+        if n > 0 { buffer.append(contentsOf: bytes[offset..<end]) }
+        offset = end
+        return n
     }
     mutating func rewind() throws { offset = 0 }
 }
 
+/// A file read with POSIX `read(2)` straight into the caller's buffer.
 struct FileInput: ByteInput {
     let path: String
-    let handle: FileHandle
+    let fd: Int32
+    private var scratch = ReadScratch(capacity: 0)
 
     init(path: String) throws {
         var isDir: ObjCBool = false
@@ -234,30 +243,49 @@ struct FileInput: ByteInput {
             throw IngestError(.fileNotFound, path: path, message: "no such file",
                               hint: "check the path; relative paths are resolved from the current directory")
         }
-        guard !isDir.boolValue, let h = FileHandle(forReadingAtPath: path) else {
+        let fd = isDir.boolValue ? -1 : open(path, O_RDONLY)
+        guard fd >= 0 else {
             throw IngestError(.unreadable, path: path, message: isDir.boolValue ? "is a directory" : "the file cannot be read",
                               hint: isDir.boolValue ? "give the path of a CSV file" : "check its permissions")
         }
         self.path = path
-        self.handle = h
+        self.fd = fd
     }
 
-    mutating func read(max: Int) throws -> [UInt8]? {
-        do {
-            guard let data = try handle.read(upToCount: max), !data.isEmpty else { return nil }
-            return [UInt8](data)
-        } catch {
-            throw IngestError(.unreadable, path: path, message: "read failed: \(error.localizedDescription)",
-                              hint: "check that the file is still there and readable")
+    /// Closes the file. The corresponding C function is `close`.
+    func close() { _ = Glibc.close(fd) }
+
+    mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int {
+        if scratch.capacity < max { scratch = ReadScratch(capacity: max) }
+        var got = 0
+        while got < max {
+            let r = Glibc.read(fd, scratch.pointer + got, max - got)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw IngestError(.unreadable, path: path, message: "read failed: \(String(cString: strerror(errno)))",
+                                  hint: "check that the file is still there and readable")
+            }
+            if r == 0 { break }
+            got += r
         }
+        buffer.append(contentsOf: UnsafeBufferPointer(start: scratch.pointer, count: got))
+        return got
     }
 
     mutating func rewind() throws {
-        do { try handle.seek(toOffset: 0) } catch {
-            throw IngestError(.unreadable, path: path, message: "cannot seek: \(error.localizedDescription)",
+        if lseek(fd, 0, SEEK_SET) != 0 {
+            throw IngestError(.unreadable, path: path, message: "cannot seek back to the start",
                               hint: "give a regular file, not a pipe")
         }
     }
+}
+
+/// A reusable read buffer (no zero-filling, unlike growing an `Array`).
+final class ReadScratch {
+    let pointer: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity; pointer = .allocate(capacity: max(capacity, 1)) }
+    deinit { pointer.deallocate() }
 }
 
 /// Decodes a ``ByteInput`` to UTF-8 chunk by chunk, skipping the BOM and holding back NUL bytes
@@ -273,6 +301,7 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
     private var finished = false
     private(set) var strippedNulPadding = 0
     private var scratch: [UInt8] = []
+    private var raw: [UInt8] = []
 
     init(input: I, transcoder: Transcoder, skip: Int) {
         self.input = input; self.transcoder = transcoder; self.skip = skip
@@ -285,24 +314,45 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
             return true
         }
         if finished { return false }
+        let isUTF8: Bool
+        if case .utf8 = transcoder.encoding { isUTF8 = true } else { isUTF8 = false }
         while true {
-            guard var chunk = try input.read(max: Ingest.chunkSize) else {
-                finished = true
-                scratch.removeAll(keepingCapacity: true)
-                transcoder.decode(UnsafeBufferPointer(start: nil, count: 0), into: &scratch, final: true)
-                emit(into: &buffer, final: true)
-                return false
+            // UTF-8 needs no decoding: read straight into `buffer` (after any held NULs).
+            let target = isUTF8 && skip == 0
+            var n: Int
+            if target {
+                let base = buffer.count
+                n = try input.read(into: &buffer, max: Ingest.chunkSize)
+                if n > 0 {
+                    var end = buffer.count
+                    while end > base && buffer[end - 1] == 0 { end -= 1 }
+                    if end == base { heldNuls += n; buffer.removeSubrange(base...); return true }
+                    let trailing = buffer.count - end
+                    buffer.removeSubrange(end...)
+                    if heldNuls > 0 { buffer.insert(contentsOf: repeatElement(0, count: heldNuls), at: base) }
+                    heldNuls = trailing
+                    lastEmitted = buffer.last
+                    return true
+                }
+            } else {
+                raw.removeAll(keepingCapacity: true)
+                n = try input.read(into: &raw, max: Ingest.chunkSize)
+                if n > 0 {
+                    var body = raw[...]
+                    if skip > 0 { let k = min(skip, body.count); body = body.dropFirst(k); skip -= k }
+                    if body.isEmpty { continue }
+                    scratch.removeAll(keepingCapacity: true)
+                    body.withUnsafeBufferPointer { transcoder.decode($0, into: &scratch, final: false) }
+                    if scratch.isEmpty { continue }
+                    emit(into: &buffer, final: false)
+                    return true
+                }
             }
-            if skip > 0 {
-                let k = min(skip, chunk.count)
-                chunk.removeFirst(k); skip -= k
-                if chunk.isEmpty { continue }
-            }
+            finished = true
             scratch.removeAll(keepingCapacity: true)
-            chunk.withUnsafeBufferPointer { transcoder.decode($0, into: &scratch, final: false) }
-            if scratch.isEmpty { continue }
-            emit(into: &buffer, final: false)
-            return true
+            transcoder.decode(UnsafeBufferPointer(start: nil, count: 0), into: &scratch, final: true)
+            emit(into: &buffer, final: true)
+            return false
         }
     }
 
@@ -325,3 +375,7 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -9,7 +9,7 @@ final class TableBuilder: AcceptedRowSink {
         table = RawTable(columns: columns, rawColumnNames: rawColumnNames, headerRows: headerRows, platform: platform)
     }
 
-    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws {
+    func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
         table.appendRecord(fields, dataRow: dataRow, line: line)
     }
 
@@ -24,17 +24,17 @@ final class TableBuilder: AcceptedRowSink {
 /// Writes accepted records as CSV (`--data-out`).
 final class DataOutSink: AcceptedRowSink {
     let writer: CSVFileWriter
-    private var row: [ArraySlice<UInt8>] = []
+    private var row: [UnsafeBufferPointer<UInt8>] = []
     init(writer: CSVFileWriter) { self.writer = writer }
 
     func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
         try writer.writeRecord(columns.map { Array($0.utf8) })
     }
 
-    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws {
+    func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
         row.removeAll(keepingCapacity: true)
         for c in 0..<columnCount {
-            row.append(c < fields.spans.count ? fields.field(c) : [])
+            row.append(c < fields.count ? fields.field(c) : UnsafeBufferPointer(start: nil, count: 0))
         }
         try writer.writeRecord(row)
     }

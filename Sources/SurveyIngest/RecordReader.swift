@@ -1,7 +1,7 @@
 /// A record as the reader hands it to its consumer. Valid only during the callback.
 struct RecordView {
     /// Fields (bytes back to back, spans).
-    var fields: FieldBuffer
+    var fields: FieldsView
     /// The record's bytes as stored (decoded to UTF-8), without its terminator.
     var raw: UnsafeBufferPointer<UInt8>
     /// 1-based physical line on which the record starts.
@@ -170,7 +170,7 @@ final class RecordReader {
         } else {
             parser.resetRecord()
             try consumer.consume(RecordView(
-                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                fields: FieldsView.empty, raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
                 line: recLine, issues: RecordIssues(), unterminated: true))
             try parser.restart()
         }
@@ -185,13 +185,15 @@ final class RecordReader {
             return false
         case .unterminated:
             try consumer.consume(RecordView(
-                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                fields: FieldsView.empty, raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
                 line: recLine, issues: RecordIssues(), unterminated: true))
             pos = buf.count
         case let .record(rawEnd, next, breaks, terminator, issues):
-            try consumer.consume(RecordView(
-                fields: fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
-                line: recLine, issues: issues, unterminated: false))
+            try fields.withView { view in
+                try consumer.consume(RecordView(
+                    fields: view, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
+                    line: recLine, issues: issues, unterminated: false))
+            }
             count(terminator, line: recLine + breaks - 1)
             pos = next
             line = recLine + breaks
