@@ -50,6 +50,8 @@ final class IngestSession: RecordConsumer {
 
     func blankLine(_ line: Int) { pendingBlankLines.append(line) }
 
+    var needsFieldBytes: Bool { !headerDone || sink != nil }
+
     private func flushBlankLines() {
         for l in pendingBlankLines {
             warnings.append(.init(code: "blank-line-skipped", line: l, message: "blank line \(l) skipped"))
@@ -165,7 +167,7 @@ final class IngestSession: RecordConsumer {
             return try reject("nul-byte", raw: raw, line: line)
         }
         if validateRecords && !UTF8Validation.isValid(raw) { return try reject("invalid-encoding", raw: raw, line: line) }
-        if fields.byteCount > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
+        if raw.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
         let n = fields.spans.count
         if n > columnCount {
             let extrasEmpty = fields.spans[columnCount...].allSatisfy { $0.start == $0.end }

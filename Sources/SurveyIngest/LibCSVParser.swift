@@ -121,6 +121,18 @@ struct FieldState {
         byteCount += len
     }
 
+    /// Records only the field's length and NULL flag (the span then does not address `bytes`):
+    /// enough for the field-count rules when nobody reads the values.
+    @inline(__always) mutating func appendLength(_ isNull: Bool, _ len: Int) {
+        if spanCount == spanCapacity {
+            let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: spanCapacity * 2)
+            grown.moveInitialize(from: spans, count: spanCount)
+            spans.deallocate(); spans = grown; spanCapacity *= 2
+        }
+        spans[spanCount] = FieldSpan(start: 0, end: len, isNull: isNull)
+        spanCount += 1
+    }
+
     var view: FieldsView {
         FieldsView(bytes: UnsafeBufferPointer(start: bytes, count: byteCount),
                    spans: UnsafeBufferPointer(start: spans, count: spanCount))
@@ -202,6 +214,15 @@ final class LibCSVParser {
         ctx?.assumingMemoryBound(to: FieldState.self).pointee.append(data, len)
     }
 
+    private static let lengthCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
+        data, len, ctx in
+        ctx?.assumingMemoryBound(to: FieldState.self).pointee.appendLength(data == nil, len)
+    }
+
+    /// When `false`, fields are recorded by length only (``FieldsView`` spans then give lengths,
+    /// not addresses): for passes that check the account but keep no values.
+    var copiesFieldBytes = true
+
     private static let recordCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, ctx in
         ctx?.assumingMemoryBound(to: FieldState.self).pointee.recordEnded = true
     }
@@ -212,7 +233,8 @@ final class LibCSVParser {
     ///   memory; the record in progress must then be re-read by ``LenientRecordParser``.
     @inline(__always) func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
-        let used = csv_parse(&parser, base, bytes.count, Self.fieldCallback, Self.recordCallback, state)
+        let used = csv_parse(&parser, base, bytes.count, copiesFieldBytes ? Self.fieldCallback : Self.lengthCallback,
+                             Self.recordCallback, state)
         if used < bytes.count { return false }
         return true
     }
@@ -221,7 +243,7 @@ final class LibCSVParser {
     /// The corresponding C function is `csv_fini`.
     /// - Returns: `false` when a quoted field is still open (`CSV_STRICT_FINI`).
     func finish() -> Bool {
-        csv_fini(&parser, Self.fieldCallback, Self.recordCallback, state) == 0
+        csv_fini(&parser, copiesFieldBytes ? Self.fieldCallback : Self.lengthCallback, Self.recordCallback, state) == 0
     }
 
     /// Quotes one field the way libcsv's writer does (always quoted, `"` doubled).
