@@ -27,7 +27,8 @@ public enum Ingest {
         let builder = TableBuilder()
         var input = try FileInput(path: path)
         defer { input.close() }
-        let summary = try run(&input, name: path, options: options, sink: builder, onReject: nil)
+        let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options,
+                              sink: builder, onReject: nil)
         return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
@@ -36,7 +37,8 @@ public enum Ingest {
     public static func read(bytes input: [UInt8], name: String, options: IngestOptions = .init()) throws -> IngestResult {
         let builder = TableBuilder()
         var source = MemoryInput(bytes: input)
-        let summary = try run(&source, name: name, options: options, sink: builder, onReject: nil)
+        let summary = try run(&source, opener: { MemoryInput(bytes: input) }, name: name, options: options,
+                              sink: builder, onReject: nil)
         return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
@@ -58,10 +60,15 @@ public enum Ingest {
         do {
             try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
             let sink = data.map { DataOutSink(writer: $0) }
-            let summary = try run(&input, name: path, options: options, sink: sink) { r in
+            let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options, sink: sink,
+                                  onReject: { r in
                 try rejects?.writeRecord([Array(String(r.dataRow).utf8), Array(String(r.line).utf8),
                                           Array(r.reason.utf8), r.rawBytes])
-            }
+            }, onRestart: {
+                try data?.truncate()
+                try rejects?.truncate()
+                try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
+            })
             try data?.commit()
             try rejects?.commit()
             return summary
@@ -74,36 +81,37 @@ public enum Ingest {
     static let chunkSize = 4 << 20
 
     /// The whole pipeline over any byte input.
-    static func run<I: ByteInput>(_ input: inout I, name: String, options: IngestOptions,
-                                  sink: AcceptedRowSink?,
-                                  onReject: ((IngestSummary.Rejection) throws -> Void)?) throws -> IngestSummary {
-        // Pass 1: hash; sniff BOM and binary signatures; check UTF-8.
-        var hasher = SHA256()
-        var prefix: [UInt8] = []
-        var scan = UTF8Scan()
-        var total = 0
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(chunkSize)
-        while true {
-            chunk.removeAll(keepingCapacity: true)
-            if try input.read(into: &chunk, max: chunkSize) == 0 { break }
-            hasher.update(data: chunk)
-            var body = chunk[...]
-            if total == 0 {
-                prefix = Array(chunk.prefix(16))
-                if prefix.starts(with: [0xEF, 0xBB, 0xBF]) { body = chunk.dropFirst(3) }
+    static func run<I: ByteInput>(_ input: inout I, opener: @escaping @Sendable () throws -> I, name: String,
+                                  options: IngestOptions, sink: AcceptedRowSink?,
+                                  onReject: ((IngestSummary.Rejection) throws -> Void)?,
+                                  onRestart: (() throws -> Void)? = nil) throws -> IngestSummary {
+        // Pass 1 (hash, UTF-8 check) runs on another thread while this one parses; the parse
+        // assumes the file is valid UTF-8 (or as its BOM or option says) and is redone in the rare
+        // case the check disagrees.
+        let firstPass = FirstPass()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            do {
+                var own = try opener()
+                defer { own.close() }
+                firstPass.set(.success(try scanAll(&own)))
+            } catch {
+                firstPass.set(.failure(error))
             }
-            total += chunk.count
-            body.withUnsafeBufferPointer { scan.update($0) }
         }
-        scan.finish()
+        func joined() throws -> FirstPassResult {
+            group.wait()
+            return try firstPass.get()
+        }
+
+        var prefix: [UInt8] = []
+        _ = try input.read(into: &prefix, max: 16)
         let bom = TextSniffing.bomEncoding(prefix[...])
-        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
 
         func fileError(_ code: IngestError.Code, _ message: String, _ hint: String, encoding: String,
                        lineEnding: String = "") -> IngestError {
             let summary = IngestSummary(
-                file: name, sha256: sha, encoding: encoding, delimiter: nil, lineEnding: lineEnding, platform: "generic",
+                file: name, sha256: (try? joined().sha256) ?? "", encoding: encoding, delimiter: nil, lineEnding: lineEnding, platform: "generic",
                 headerRows: 0, columns: [], dataRows: 0, acceptedRows: 0, rejectedRows: [], warnings: [],
                 fileError: .init(reason: code.rawValue, message: message))
             return IngestError(code, path: name, message: message, hint: hint, summary: summary)
@@ -115,51 +123,60 @@ public enum Ingest {
                             "export the data as CSV from the application that made it", encoding: "binary")
         }
 
-        // Decide the encoding (policy §1).
-        var warnings: [IngestSummary.Warning] = []
-        let encoding: TextEncoding
-        var validateRecords = false
-        switch options.encoding {
-        case .auto:
-            if let bom {
-                encoding = bom
-            } else if scan.valid {
-                encoding = .utf8(bom: false)
-            } else if !scan.sawMultibyte {
-                encoding = .windows1252
-                warnings.append(.init(code: "encoding-fallback",
-                                      message: "the file is not valid UTF-8 and holds no UTF-8 sequence; decoded as windows-1252"))
-            } else {
-                encoding = .utf8(bom: false)
+        /// Encoding decision (policy §1) once the whole file has been checked.
+        func decide(_ pass: FirstPassResult) -> (TextEncoding, validate: Bool, fallback: Bool) {
+            switch options.encoding {
+            case .auto:
+                if let bom {
+                    if case .utf8 = bom { return (bom, !pass.valid, false) }
+                    return (bom, true, false)
+                }
+                if pass.valid { return (.utf8(bom: false), false, false) }
+                if !pass.sawMultibyte { return (.windows1252, false, true) }
+                return (.utf8(bom: false), true, false)
+            case .utf8: return (.utf8(bom: bom == .utf8(bom: true)), !pass.valid, false)
+            case .utf16le: return (.utf16LE(bom: prefix.starts(with: [0xFF, 0xFE])), true, false)
+            case .utf16be: return (.utf16BE(bom: prefix.starts(with: [0xFE, 0xFF])), true, false)
+            case .windows1252: return (.windows1252, false, false)
             }
-        case .utf8: encoding = .utf8(bom: bom == .utf8(bom: true))
-        case .utf16le: encoding = .utf16LE(bom: prefix.starts(with: [0xFF, 0xFE]))
-        case .utf16be: encoding = .utf16BE(bom: prefix.starts(with: [0xFE, 0xFF]))
-        case .windows1252: encoding = .windows1252
         }
-        switch encoding {
-        case .utf8: validateRecords = !scan.valid
-        case .utf16LE, .utf16BE: validateRecords = true
-        case .windows1252: validateRecords = false
+        // The guess made before the check finishes: as if the file were valid UTF-8.
+        let assumed = decide(FirstPassResult(sha256: "", valid: true, sawMultibyte: true, total: 1))
+
+        func parse(_ encoding: TextEncoding, validate: Bool) throws -> (RecordReader, IngestSession, Int, UInt8) {
+            try input.rewind()
+            var source = DecodingSource(input: input, transcoder: Transcoder(encoding: encoding),
+                                        skip: encoding.bomLength)
+            var head: [UInt8] = []
+            _ = try source.next(into: &head)
+            let delimiter: UInt8
+            if let forced = DialectDetection.byte(for: options.delimiter) {
+                delimiter = forced
+            } else {
+                delimiter = head.withUnsafeBufferPointer { DialectDetection.detect(UnsafeBufferPointer(rebasing: $0.prefix(1 << 16))) }
+            }
+            source.preloaded = head
+            let reader = try RecordReader(delimiter: delimiter)
+            let session = IngestSession(validateRecords: validate, sink: sink, onReject: onReject)
+            try reader.run(&source, consumer: session)
+            try session.finish()
+            return (reader, session, source.strippedNulPadding, delimiter)
         }
 
-        // Pass 2: decode and parse.
-        try input.rewind()
-        var source = DecodingSource(input: input, transcoder: Transcoder(encoding: encoding),
-                                    skip: encoding.bomLength)
-        var head: [UInt8] = []
-        _ = try source.next(into: &head)
-        let delimiter: UInt8
-        if let forced = DialectDetection.byte(for: options.delimiter) {
-            delimiter = forced
-        } else {
-            delimiter = head.withUnsafeBufferPointer { DialectDetection.detect(UnsafeBufferPointer(rebasing: $0.prefix(1 << 16))) }
+        var (reader, session, strippedNulPadding, delimiter) = try parse(assumed.0, validate: assumed.validate)
+        let pass = try joined()
+        let sha = pass.sha256
+        let total = pass.total
+        let (encoding, validateRecords, fallback) = decide(pass)
+        if encoding != assumed.0 || validateRecords != assumed.validate {
+            try onRestart?()
+            (reader, session, strippedNulPadding, delimiter) = try parse(encoding, validate: validateRecords)
         }
-        source.preloaded = head
-        let reader = try RecordReader(delimiter: delimiter)
-        let session = IngestSession(validateRecords: validateRecords, sink: sink, onReject: onReject)
-        try reader.run(&source, consumer: session)
-        try session.finish()
+        var warnings: [IngestSummary.Warning] = []
+        if fallback {
+            warnings.append(.init(code: "encoding-fallback",
+                                  message: "the file is not valid UTF-8 and holds no UTF-8 sequence; decoded as windows-1252"))
+        }
 
         let kinds = reader.terminatorCounts.filter { $0.value > 0 }
         let name3 = { (t: LineTerminator) in t == .lf ? "LF" : t == .crlf ? "CRLF" : "CR" }
@@ -184,9 +201,9 @@ public enum Ingest {
                                       message: "line \(d.line) ends with \(name3(d.terminator)), the first record with \(name3(first))"))
             }
         }
-        if source.strippedNulPadding > 0 {
+        if strippedNulPadding > 0 {
             warnings.append(.init(code: "trailing-nul-padding",
-                                  message: "\(source.strippedNulPadding) NUL bytes after the last line break were ignored"))
+                                  message: "\(strippedNulPadding) NUL bytes after the last line break were ignored"))
         }
         var platform = session.platform
         if platform == .generic {
@@ -207,14 +224,58 @@ public enum Ingest {
     }
 }
 
+/// What the first pass learns about the raw bytes.
+struct FirstPassResult: Sendable {
+    var sha256: String
+    var valid: Bool
+    var sawMultibyte: Bool
+    var total: Int
+}
+
+/// The first pass's result, handed from its thread to the parsing one.
+final class FirstPass: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<FirstPassResult, any Error>?
+    func set(_ r: Result<FirstPassResult, any Error>) { lock.withLock { result = r } }
+    func get() throws -> FirstPassResult {
+        guard let r = lock.withLock({ result }) else {
+            throw IngestError(.unreadable, path: "", message: "the first pass over the file did not finish")
+        }
+        return try r.get()
+    }
+}
+
+/// Hashes the whole input and checks it as UTF-8 (after a UTF-8 BOM).
+func scanAll<I: ByteInput>(_ input: inout I) throws -> FirstPassResult {
+    var hasher = SHA256()
+    var scan = UTF8Scan()
+    var total = 0
+    var chunk: [UInt8] = []
+    chunk.reserveCapacity(Ingest.chunkSize)
+    while true {
+        chunk.removeAll(keepingCapacity: true)
+        if try input.read(into: &chunk, max: Ingest.chunkSize) == 0 { break }
+        hasher.update(data: chunk)
+        var body = chunk[...]
+        if total == 0 && chunk.starts(with: [0xEF, 0xBB, 0xBF]) { body = chunk.dropFirst(3) }
+        total += chunk.count
+        body.withUnsafeBufferPointer { scan.update($0) }
+    }
+    scan.finish()
+    let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return FirstPassResult(sha256: sha, valid: scan.valid, sawMultibyte: scan.sawMultibyte, total: total)
+}
+
 // MARK: - Byte inputs
 
 /// Raw bytes that can be read twice.
-protocol ByteInput {
+protocol ByteInput: SendableMetatype {
     /// Appends up to `max` next bytes to `buffer`; returns how many (0 at the end).
     mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int
     /// Starts again from the first byte.
     mutating func rewind() throws
+    /// Releases the input (closes a file).
+    func close()
 }
 
 struct MemoryInput: ByteInput {
@@ -229,6 +290,7 @@ struct MemoryInput: ByteInput {
         return n
     }
     mutating func rewind() throws { offset = 0 }
+    func close() {}
 }
 
 /// A file read with POSIX `read(2)` straight into the caller's buffer.

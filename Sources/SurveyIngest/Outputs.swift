@@ -93,6 +93,15 @@ final class CSVFileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Drops everything written so far (the import is being redone).
+    func truncate() throws {
+        buffer.removeAll(keepingCapacity: true)
+        do { try handle.truncate(atOffset: 0); try handle.seek(toOffset: 0) } catch {
+            throw IngestError(.unwritable, path: path, message: "cannot rewrite the output: \(error.localizedDescription)",
+                              hint: "check that the destination is a regular, writable file")
+        }
+    }
+
     /// Flushes, closes and renames the temporary file onto the destination.
     func commit() throws {
         try flush()
