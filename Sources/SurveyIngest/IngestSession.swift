@@ -168,10 +168,9 @@ final class IngestSession: RecordConsumer {
         }
         if validateRecords && !UTF8Validation.isValid(raw) { return try reject("invalid-encoding", raw: raw, line: line) }
         if raw.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
-        let n = fields.spans.count
+        let n = fields.count
         if n > columnCount {
-            let extrasEmpty = fields.spans[columnCount...].allSatisfy { $0.start == $0.end }
-            if !extrasEmpty { return try reject("too-many-fields", raw: raw, line: line) }
+            if fields.lastNonEmpty >= columnCount { return try reject("too-many-fields", raw: raw, line: line) }
             warn("trailing-empty-fields", line: line,
                  "data row \(dataRows) has \(n) fields, the header \(columnCount); the extra fields are empty and dropped")
         } else if n < columnCount {
@@ -184,7 +183,7 @@ final class IngestSession: RecordConsumer {
             warn("space-around-quoted-field", line: line,
                  "data row \(dataRows) has spaces or tabs around a quoted field; the quoted text is kept")
         }
-        if columnCount > 1 && fields.spans.prefix(columnCount).allSatisfy({ $0.start == $0.end }) {
+        if columnCount > 1 && fields.lastNonEmpty < 0 {
             warn("empty-record", line: line, "data row \(dataRows) has only empty fields")
         }
         acceptedRows += 1

@@ -53,9 +53,22 @@ struct FieldBuffer: Sendable {
 /// The fields of one record, borrowed: valid only while the record is being handed over.
 struct FieldsView {
     var bytes: UnsafeBufferPointer<UInt8>
+    /// Field spans; empty when only the counts were kept (``LibCSVParser/copiesFieldBytes``).
     var spans: UnsafeBufferPointer<FieldSpan>
+    /// Number of fields.
+    var count: Int
+    /// Index of the last non-empty field, -1 when every field is empty.
+    var lastNonEmpty: Int
 
-    var count: Int { spans.count }
+    init(bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>) {
+        self.bytes = bytes; self.spans = spans; count = spans.count
+        lastNonEmpty = spans.lastIndex { $0.start != $0.end } ?? -1
+    }
+
+    init(count: Int, lastNonEmpty: Int) {
+        bytes = UnsafeBufferPointer(start: nil, count: 0); spans = UnsafeBufferPointer(start: nil, count: 0)
+        self.count = count; self.lastNonEmpty = lastNonEmpty
+    }
     /// Total bytes of all fields.
     var byteCount: Int { bytes.count }
 
@@ -73,8 +86,7 @@ struct FieldsView {
     /// An owned copy.
     func copy() -> FieldBuffer { FieldBuffer(bytes: Array(bytes), spans: Array(spans)) }
 
-    static var empty: FieldsView { FieldsView(bytes: UnsafeBufferPointer(start: nil, count: 0),
-                                  spans: UnsafeBufferPointer(start: nil, count: 0)) }
+    static var empty: FieldsView { FieldsView(count: 0, lastNonEmpty: -1) }
 }
 
 /// Growable storage the C callbacks write into, reached through a raw pointer so that the
@@ -87,6 +99,9 @@ struct FieldState {
     var spanCapacity: Int
     var spanCount = 0
     var recordEnded = false
+    /// Length-only mode: number of fields and index of the last non-empty one.
+    var countedFields = 0
+    var lastNonEmpty = -1
 
     init() {
         byteCapacity = 1 << 16
@@ -121,21 +136,17 @@ struct FieldState {
         byteCount += len
     }
 
-    /// Records only the field's length and NULL flag (the span then does not address `bytes`):
-    /// enough for the field-count rules when nobody reads the values.
-    @inline(__always) mutating func appendLength(_ isNull: Bool, _ len: Int) {
-        if spanCount == spanCapacity {
-            let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: spanCapacity * 2)
-            grown.moveInitialize(from: spans, count: spanCount)
-            spans.deallocate(); spans = grown; spanCapacity *= 2
-        }
-        spans[spanCount] = FieldSpan(start: 0, end: len, isNull: isNull)
-        spanCount += 1
+    /// Counts the field and notes whether it is empty: enough for the field-count rules when
+    /// nobody reads the values.
+    @inline(__always) mutating func count(_ len: Int) {
+        if len != 0 { lastNonEmpty = countedFields }
+        countedFields += 1
     }
 
-    var view: FieldsView {
-        FieldsView(bytes: UnsafeBufferPointer(start: bytes, count: byteCount),
-                   spans: UnsafeBufferPointer(start: spans, count: spanCount))
+    func view(copied: Bool) -> FieldsView {
+        copied ? FieldsView(bytes: UnsafeBufferPointer(start: bytes, count: byteCount),
+                            spans: UnsafeBufferPointer(start: spans, count: spanCount))
+            : FieldsView(count: countedFields, lastNonEmpty: lastNonEmpty)
     }
 }
 
@@ -201,13 +212,15 @@ final class LibCSVParser {
         state.pointee.byteCount = 0
         state.pointee.spanCount = 0
         state.pointee.recordEnded = false
+        state.pointee.countedFields = 0
+        state.pointee.lastNonEmpty = -1
     }
 
     /// Whether the record callback fired since ``resetRecord()``.
     @inline(__always) var recordEnded: Bool { state.pointee.recordEnded }
 
     /// The fields of the record in progress (valid until the next feed or reset).
-    @inline(__always) var fields: FieldsView { state.pointee.view }
+    @inline(__always) var fields: FieldsView { state.pointee.view(copied: copiesFieldBytes) }
 
     private static let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
         data, len, ctx in
@@ -216,11 +229,11 @@ final class LibCSVParser {
 
     private static let lengthCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
         data, len, ctx in
-        ctx?.assumingMemoryBound(to: FieldState.self).pointee.appendLength(data == nil, len)
+        ctx?.assumingMemoryBound(to: FieldState.self).pointee.count(len)
     }
 
-    /// When `false`, fields are recorded by length only (``FieldsView`` spans then give lengths,
-    /// not addresses): for passes that check the account but keep no values.
+    /// When `false`, fields are only counted (``FieldsView`` then has no spans, only `count` and
+    /// `lastNonEmpty`): for passes that check the account but keep no values.
     var copiesFieldBytes = true
 
     private static let recordCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, ctx in
