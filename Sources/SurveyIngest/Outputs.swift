@@ -65,22 +65,29 @@ final class CSVFileWriter {
 
     /// Appends one record.
     func writeRecord<C: Collection>(_ fields: [C]) throws where C.Element == UInt8 {
-        for (i, f) in fields.enumerated() {
-            if i > 0 { buffer.append(UInt8(ascii: ",")) }
-            let needs = f.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+        // Work on a local array: appending to the stored property byte by byte would pay a
+        // dynamic exclusivity check per byte.
+        var out = buffer
+        buffer = []
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
+        for i in fields.indices {
+            let f = fields[i]
+            if i > 0 { out.append(comma) }
+            let needs = f.contains { $0 == comma || $0 == quote || $0 == 10 || $0 == 13 }
                 || (fields.count == 1 && f.isEmpty)
             if needs {
-                buffer.append(UInt8(ascii: "\""))
+                out.append(quote)
                 for b in f {
-                    if b == UInt8(ascii: "\"") { buffer.append(b) }
-                    buffer.append(b)
+                    if b == quote { out.append(b) }
+                    out.append(b)
                 }
-                buffer.append(UInt8(ascii: "\""))
+                out.append(quote)
             } else {
-                buffer.append(contentsOf: f)
+                out.append(contentsOf: f)
             }
         }
-        buffer.append(10)
+        out.append(10)
+        buffer = out
         if buffer.count >= 1 << 20 { try flush() }
     }
 
