@@ -187,7 +187,9 @@ public enum Ingest {
         default: lineEnding = "mixed"
         }
         if !session.sawRecord {
-            throw fileError(.emptyFile, total == 0 ? "the file is empty" : "the file holds no records (only line breaks)",
+            throw fileError(.emptyFile, total == 0 ? "the file is empty"
+                                : total <= encoding.bomLength ? "the file holds nothing after its byte-order mark"
+                                : "the file holds no records (only line breaks or blank lines)",
                             "check that the export finished; an empty survey still has a header row",
                             encoding: encoding.reportName, lineEnding: kinds.isEmpty ? "" : lineEnding)
         }
