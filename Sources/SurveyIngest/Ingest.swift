@@ -10,8 +10,10 @@ public struct IngestOptions: Sendable {
     public var delimiter: Delimiter = .auto
     public var encoding: Encoding = .auto
     /// Summary passes over UTF-8 files at least this large are split in two and parsed on two
-    /// threads (see ``ParallelSplit``).
-    var splitThreshold = 32 << 20
+    /// threads (see ``ParallelSplit``). Off by default (it showed no gain on the shared 2-core
+    /// build machine, BENCHMARKS.md); the environment variable `COPRO_INGEST_SPLIT_MIN_BYTES`
+    /// turns it on for files of at least that many bytes.
+    var splitThreshold = ProcessInfo.processInfo.environment["COPRO_INGEST_SPLIT_MIN_BYTES"].flatMap { Int($0) } ?? Int.max
     public init(delimiter: Delimiter = .auto, encoding: Encoding = .auto) {
         self.delimiter = delimiter; self.encoding = encoding
     }
