@@ -9,6 +9,11 @@ public struct IngestOptions: Sendable {
     }
     public var delimiter: Delimiter = .auto
     public var encoding: Encoding = .auto
+    /// Summary passes over UTF-8 files at least this large are split in two and parsed on two
+    /// threads (see ``ParallelSplit``). Off by default (it showed no gain on the shared 2-core
+    /// build machine, BENCHMARKS.md); the environment variable `COPRO_INGEST_SPLIT_MIN_BYTES`
+    /// turns it on for files of at least that many bytes.
+    var splitThreshold = ProcessInfo.processInfo.environment["COPRO_INGEST_SPLIT_MIN_BYTES"].flatMap { Int($0) } ?? Int.max
     public init(delimiter: Delimiter = .auto, encoding: Encoding = .auto) {
         self.delimiter = delimiter; self.encoding = encoding
     }
@@ -68,7 +73,7 @@ public enum Ingest {
                 try data?.truncate()
                 try rejects?.truncate()
                 try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
-            })
+            }, splitPath: dataOut == nil && rejectsOut == nil ? path : nil)
             try data?.commit()
             try rejects?.commit()
             return summary
@@ -84,7 +89,8 @@ public enum Ingest {
     static func run<I: ByteInput>(_ input: inout I, opener: @escaping @Sendable () throws -> I, name: String,
                                   options: IngestOptions, sink: AcceptedRowSink?,
                                   onReject: ((IngestSummary.Rejection) throws -> Void)?,
-                                  onRestart: (() throws -> Void)? = nil) throws -> IngestSummary {
+                                  onRestart: (() throws -> Void)? = nil,
+                                  splitPath: String? = nil) throws -> IngestSummary {
         // Pass 1 (hash, UTF-8 check) runs on another thread while this one parses; the parse
         // assumes the file is valid UTF-8 (or as its BOM or option says) and is redone in the rare
         // case the check disagrees.
@@ -143,42 +149,48 @@ public enum Ingest {
         // The guess made before the check finishes: as if the file were valid UTF-8.
         let assumed = decide(FirstPassResult(sha256: "", valid: true, sawMultibyte: true, total: 1))
 
-        func parse(_ encoding: TextEncoding, validate: Bool) throws -> (RecordReader, IngestSession, Int, UInt8) {
+        func detectDelimiter(_ head: [UInt8]) -> UInt8 {
+            if let forced = DialectDetection.byte(for: options.delimiter) { return forced }
+            return head.withUnsafeBufferPointer { DialectDetection.detect(UnsafeBufferPointer(rebasing: $0.prefix(1 << 16))) }
+        }
+
+        func parse(_ encoding: TextEncoding, validate: Bool) throws -> ParseOutcome {
+            if let splitPath, case .utf8 = encoding,
+               let split = try ParallelSplit.parse(path: splitPath, encoding: encoding, validate: validate,
+                                                   threshold: options.splitThreshold, delimiter: detectDelimiter) {
+                return split
+            }
             try input.rewind()
             var source = DecodingSource(input: input, transcoder: Transcoder(encoding: encoding),
                                         skip: encoding.bomLength)
-            var head: [UInt8] = []
-            _ = try source.next(into: &head)
-            let delimiter: UInt8
-            if let forced = DialectDetection.byte(for: options.delimiter) {
-                delimiter = forced
-            } else {
-                delimiter = head.withUnsafeBufferPointer { DialectDetection.detect(UnsafeBufferPointer(rebasing: $0.prefix(1 << 16))) }
-            }
-            source.preloaded = head
+            let delimiter = try source.primeDelimiter(detectDelimiter)
             let reader = try RecordReader(delimiter: delimiter)
             let session = IngestSession(validateRecords: validate, sink: sink, onReject: onReject)
             try reader.run(&source, consumer: session)
             try session.finish()
-            return (reader, session, source.strippedNulPadding, delimiter)
+            return ParseOutcome(reader: reader, session: session, strippedNulPadding: source.strippedNulPadding,
+                                delimiter: delimiter)
         }
 
-        var (reader, session, strippedNulPadding, delimiter) = try parse(assumed.0, validate: assumed.validate)
+        var outcome = try parse(assumed.0, validate: assumed.validate)
         let pass = try joined()
         let sha = pass.sha256
         let total = pass.total
         let (encoding, validateRecords, fallback) = decide(pass)
         if encoding != assumed.0 || validateRecords != assumed.validate {
             try onRestart?()
-            (reader, session, strippedNulPadding, delimiter) = try parse(encoding, validate: validateRecords)
+            outcome = try parse(encoding, validate: validateRecords)
         }
+        let session = outcome.session
+        let strippedNulPadding = outcome.strippedNulPadding
+        let delimiter = outcome.delimiter
         var warnings: [IngestSummary.Warning] = []
         if fallback {
             warnings.append(.init(code: "encoding-fallback",
                                   message: "the file is not valid UTF-8 and holds no UTF-8 sequence; decoded as windows-1252"))
         }
 
-        let kinds = reader.terminatorCounts.filter { $0.value > 0 }
+        let kinds = outcome.terminatorCounts.filter { $0.value > 0 }
         let name3 = { (t: LineTerminator) in t == .lf ? "LF" : t == .crlf ? "CRLF" : "CR" }
         let lineEnding: String
         switch kinds.count {
@@ -186,19 +198,19 @@ public enum Ingest {
         case 1: lineEnding = kinds.first.map { name3($0.key) } ?? "LF"
         default: lineEnding = "mixed"
         }
-        if !session.sawRecord {
+        if !outcome.sawRecord {
             throw fileError(.emptyFile, total == 0 ? "the file is empty"
                                 : total <= encoding.bomLength ? "the file holds nothing after its byte-order mark"
                                 : "the file holds no records (only line breaks or blank lines)",
                             "check that the export finished; an empty survey still has a header row",
                             encoding: encoding.reportName, lineEnding: kinds.isEmpty ? "" : lineEnding)
         }
-        if lineEnding == "mixed", let first = reader.firstTerminator {
+        if lineEnding == "mixed", let first = outcome.firstTerminator {
             let detail = [(LineTerminator.crlf, "CRLF"), (.lf, "LF"), (.cr, "CR")]
-                .compactMap { k, s in reader.terminatorCounts[k].map { "\($0) \(s)" } }.joined(separator: ", ")
+                .compactMap { k, s in outcome.terminatorCounts[k].map { "\($0) \(s)" } }.joined(separator: ", ")
             warnings.append(.init(code: "mixed-line-endings",
                                   message: "records end with mixed line breaks (\(detail)); the first is \(name3(first))"))
-            for d in reader.deviatingLines {
+            for d in outcome.deviatingLines {
                 warnings.append(.init(code: "mixed-line-endings", line: d.line,
                                       message: "line \(d.line) ends with \(name3(d.terminator)), the first record with \(name3(first))"))
             }
@@ -220,8 +232,8 @@ public enum Ingest {
             file: name, sha256: sha, encoding: encoding.reportName,
             delimiter: delimiter == DialectDetection.noDelimiter ? nil : String(UnicodeScalar(delimiter)),
             lineEnding: lineEnding, platform: platform.rawValue, headerRows: session.headerRows.count,
-            columns: session.columns, dataRows: session.dataRows, acceptedRows: session.acceptedRows,
-            rejectedRows: session.rejections, warnings: warnings + session.warnings, fileError: nil,
+            columns: session.columns, dataRows: outcome.dataRows, acceptedRows: outcome.acceptedRows,
+            rejectedRows: outcome.rejections, warnings: warnings + outcome.warnings, fileError: nil,
             rawColumnNames: session.rawColumnNames)
     }
 }
@@ -300,6 +312,22 @@ struct FileInput: ByteInput {
     let path: String
     let fd: Int32
     private var scratch = ReadScratch(capacity: 0)
+    /// Byte range read (`nil`: the whole file).
+    private var range: Range<Int>? = nil
+    private var offset = 0
+
+    /// The bytes `range` of the file at `path`.
+    init(path: String, range: Range<Int>) throws {
+        try self.init(path: path)
+        self.range = range
+        try rewind()
+    }
+
+    /// The file's size in bytes.
+    var size: Int {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+    }
 
     init(path: String) throws {
         var isDir: ObjCBool = false
@@ -319,7 +347,9 @@ struct FileInput: ByteInput {
     /// Closes the file. The corresponding C function is `close`.
     func close() { _ = Glibc.close(fd) }
 
-    mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int {
+    mutating func read(into buffer: inout [UInt8], max wanted: Int) throws -> Int {
+        let max = range.map { Swift.min(wanted, $0.upperBound - offset) } ?? wanted
+        if max <= 0 { return 0 }
         if scratch.capacity < max { scratch = ReadScratch(capacity: max) }
         var got = 0
         while got < max {
@@ -333,11 +363,13 @@ struct FileInput: ByteInput {
             got += r
         }
         buffer.append(contentsOf: UnsafeBufferPointer(start: scratch.pointer, count: got))
+        offset += got
         return got
     }
 
     mutating func rewind() throws {
-        if lseek(fd, 0, SEEK_SET) != 0 {
+        offset = range?.lowerBound ?? 0
+        if lseek(fd, off_t(offset), SEEK_SET) != off_t(offset) {
             throw IngestError(.unreadable, path: path, message: "cannot seek back to the start",
                               hint: "give a regular file, not a pipe")
         }
@@ -360,6 +392,8 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
     var transcoder: Transcoder
     var skip: Int
     var preloaded: [UInt8]? = nil
+    /// Whether the input's end is the file's end (NUL padding is looked for only there).
+    var padsAtEnd = true
     private var heldNuls = 0
     private var lastEmitted: UInt8? = nil
     private var finished = false
@@ -420,6 +454,14 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
         }
     }
 
+    /// Reads the first chunk, finds the delimiter in it and keeps it to be read again.
+    mutating func primeDelimiter(_ detect: ([UInt8]) -> UInt8) throws -> UInt8 {
+        var head: [UInt8] = []
+        _ = try next(into: &head)
+        preloaded = head
+        return detect(head)
+    }
+
     private mutating func emit(into buffer: inout [UInt8], final: Bool) {
         var end = scratch.count
         while end > 0 && scratch[end - 1] == 0 { end -= 1 }
@@ -430,7 +472,7 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
         }
         heldNuls += scratch.count - end
         if final && heldNuls > 0 {
-            if lastEmitted == nil || lastEmitted == 10 || lastEmitted == 13 {
+            if padsAtEnd && (lastEmitted == nil || lastEmitted == 10 || lastEmitted == 13) {
                 strippedNulPadding = heldNuls
             } else {
                 buffer.append(contentsOf: repeatElement(0, count: heldNuls))

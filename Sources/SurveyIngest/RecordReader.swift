@@ -40,16 +40,21 @@ final class RecordReader {
     private(set) var firstTerminator: LineTerminator?
     private(set) var deviatingLines: [(line: Int, terminator: LineTerminator)] = []
 
-    init(delimiter: UInt8) throws {
+    /// - Parameter firstTerminator: for a reader that starts mid-file, the file's first record
+    ///   terminator (what `mixed-line-endings` lines are compared with).
+    init(delimiter: UInt8, firstTerminator: LineTerminator? = nil) throws {
         self.delimiter = delimiter
+        self.firstTerminator = firstTerminator
         self.parser = try LibCSVParser(delimiter: delimiter)
     }
 
     // Reader state; indexes are into `window`.
     private var window: [UInt8] = []
     private var pos = 0
-    private var line = 1
+    private(set) var line = 1
     private var inRecord = false
+    /// The input ended inside a record (an open quote ran to the end).
+    private(set) var endedInRecord = false
     private var lenientPending = false
     private var recStart = 0
     private var recLine = 1
@@ -180,6 +185,7 @@ final class RecordReader {
     /// Ends the input inside a record: flushes it through `csv_fini`, or rejects it as unterminated.
     private func finishRecord(_ buf: UnsafeBufferPointer<UInt8>, eof: Bool, consumer: RecordConsumer,
                               lineEnd: Int) throws {
+        endedInRecord = true
         if parser.finish() && parser.recordEnded {
             try consumer.consume(RecordView(
                 fields: parser.fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<lineEnd]),
@@ -201,6 +207,7 @@ final class RecordReader {
         case .needMore:
             return false
         case .unterminated:
+            endedInRecord = true
             try consumer.consume(RecordView(
                 fields: FieldsView.empty, raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
                 line: recLine, issues: RecordIssues(), unterminated: true))
