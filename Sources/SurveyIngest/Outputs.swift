@@ -28,7 +28,8 @@ final class DataOutSink: AcceptedRowSink {
     init(writer: CSVFileWriter) { self.writer = writer }
 
     func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
-        try writer.writeRecord(columns.map { Array($0.utf8) })
+        // The header row holds the names as written (JSON `columns`), so the output matches the summary.
+        try writer.writeRecord(rawColumnNames.map { Array($0.utf8) })
     }
 
     func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
