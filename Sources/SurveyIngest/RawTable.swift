@@ -110,7 +110,8 @@ public struct RawTable: Sendable, Equatable {
         return bytes[(rowStarts[row] + begin)..<(rowStarts[row] + end)]
     }
 
-    /// All accepted rows as strings (convenient for small tables; allocates every cell).
+    /// All accepted rows as strings, built anew on every access: O(rows × columns) allocations.
+    /// For tests and small tables only; code that reads cells uses `table[row, column]`.
     public var rows: [[String?]] {
         (0..<rowCount).map { r in (0..<columns.count).map { self[r, $0] } }
     }
