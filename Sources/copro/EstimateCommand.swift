@@ -409,7 +409,7 @@ struct Columns {
     /// Cell labels; empty or absent cells are missing.
     func labels(_ name: String, missing: Missing) throws -> [String?] {
         let j = try index(name)
-        return try table.rows.indices.map { i in
+        return try (0..<table.rowCount).map { i in
             guard let cell = table[i, j], !cell.trimmingCharacters(in: .whitespaces).isEmpty else {
                 if missing == .error {
                     throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": value is missing")
