@@ -146,7 +146,11 @@ public enum SpecialFunctions {
         if x == 0 { return (0, 1) }
         if x.isInfinite { return (1, 0) }
         if a.isInfinite { return (0, 1) }
-        if x < a + 1 {
+        if a < 1 && x < 1.5 {
+            // Small a: P is near 1 and 1 − P would lose the digits of Q; compute Q directly too.
+            return (gammaSeries(a: a, x: x), gammaUpperSmallShape(a: a, x: x))
+        }
+        if x < a + 1 && !(a < 1) {
             let p = gammaSeries(a: a, x: x)
             return (p, 1 - p)
         }
@@ -170,6 +174,21 @@ public enum SpecialFunctions {
             if term < sum * 1e-17 { break }
         }
         return min(1, prefix * sum)
+    }
+
+    /// Q(a, x) for 0 < a < 1, x < 1.5 from the termwise-integrated series DLMF 8.7.1:
+    /// Q = [1 − xᵃ/Γ(1+a)] − xᵃ/Γ(1+a) · a Σ_{n≥1} (−x)ⁿ/(n!(a+n)), the bracket by `expm1`
+    /// (the split used by DiDonato & Morris 1986, ACM TOMS 12, Algorithm 654).
+    private static func gammaUpperSmallShape(a: Double, x: Double) -> Double {
+        var term = 1.0, sum = 0.0
+        for n in 1..<200 {
+            term *= -x / Double(n)
+            let add = term / (a + Double(n))
+            sum += add
+            if abs(add) <= 1e-17 * abs(sum) { break }
+        }
+        let logPower = a * log(x) - lgamma(1 + a)
+        return max(0, -expm1(logPower) - exp(logPower) * a * sum)
     }
 
     private static func gammaContinuedFraction(a: Double, x: Double) -> Double {
@@ -212,7 +231,7 @@ public enum SpecialFunctions {
         if y == 0 { return (1, 0) }
         // One shape parameter huge, the other moderate: the continued fraction needs thousands of
         // terms and accumulates rounding; use the large-parameter expansion instead.
-        if max(a, b) >= largeShapeThreshold && min(a, b) <= max(a, b) / 50 {
+        if max(a, b) >= largeShapeThreshold && min(a, b) <= min(20, max(a, b) / 50) {
             if a >= b { return betaLargeShapeExpansion(a: a, b: b, x: x, y: y) }
             let swapped = betaLargeShapeExpansion(a: b, b: a, x: y, y: x)
             return (swapped.upper, swapped.lower)
