@@ -342,47 +342,13 @@ func solveSymmetric(_ a: [[Double]], _ b: [Double]) throws -> [Double] {
     return x
 }
 
-/// Residuals of the least-squares fit of `response` on `columns` by Householder QR (as R's
-/// `qr.resid`); rank-deficient columns (norm below 1e-7 of the original) are skipped.
+/// Residuals of the least-squares fit of `response` on `columns` (R `qr.resid`), by the pivoted
+/// QR of ``LeastSquares``; NaN when the fit is impossible.
 func leastSquaresResiduals(columns: [[Double]], response: [Double]) -> [Double] {
     let n = response.count
-    var cols = columns
-    var r = response
-    var row = 0
-    var householders: [(Int, [Double], Double)] = []
-    for k in cols.indices {
-        guard row < n else { break }
-        let originalNorm = (cols[k].reduce(0) { $0 + $1 * $1 }).squareRoot()
-        var normSq = 0.0
-        for i in row..<n { normSq += cols[k][i] * cols[k][i] }
-        let norm = normSq.squareRoot()
-        guard norm > 1e-7 * originalNorm, norm > 0 else { continue }
-        // Householder vector v = x − α e, α = −sign(x_row)‖x‖.
-        let alpha = cols[k][row] > 0 ? -norm : norm
-        var v = [Double](repeating: 0, count: n)
-        for i in row..<n { v[i] = cols[k][i] }
-        v[row] -= alpha
-        let vNormSq = (row..<n).reduce(0.0) { $0 + v[$1] * v[$1] }
-        guard vNormSq > 0 else { row += 1; continue }
-        func reflect(_ y: inout [Double]) {
-            var dot = 0.0
-            for i in row..<n { dot += v[i] * y[i] }
-            let f = 2 * dot / vNormSq
-            for i in row..<n { y[i] -= f * v[i] }
-        }
-        for j in cols.indices where j >= k { reflect(&cols[j]) }
-        reflect(&r)
-        // Remember the reflector to apply back to the residual.
-        householders.append((row, v, vNormSq))
-        row += 1
+    guard let x = try? Matrix((0..<n).map { i in columns.map { $0[i] } }),
+          let fit = try? LeastSquares.fit(design: x, response: response) else {
+        return [Double](repeating: .nan, count: n)
     }
-    // Residual in the rotated basis: zero the first `row` entries, rotate back.
-    for i in 0..<row { r[i] = 0 }
-    for (start, v, vNormSq) in householders.reversed() {
-        var dot = 0.0
-        for i in start..<n { dot += v[i] * r[i] }
-        let f = 2 * dot / vNormSq
-        for i in start..<n { r[i] -= f * v[i] }
-    }
-    return r
+    return fit.residuals
 }
