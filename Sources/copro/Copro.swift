@@ -11,7 +11,7 @@ struct Copro: ParsableCommand {
         version: CoproVersion.string,
         subcommands: [
             ReportCommand.self, IngestCommand.self, ValidateCommand.self, CodebookCommand.self, InstrumentCommand.self,
-            SampleDataCommand.self, EstimateCommand.self,
+            SampleDataCommand.self, EstimateCommand.self, CompareCommand.self,
         ]
     )
 

@@ -50,8 +50,9 @@ public enum GroupComparison {
     /// correction and continuity correction), Cohen's d and Hedges' g with the pooled SD
     /// s²ₚ = ((n_A−1)s²_A + (n_B−1)s²_B)/(n_A+n_B−2) (so d is the difference in pooled-SD units);
     /// for a 0/1 outcome the two-proportion z test, Pearson χ² and Fisher's exact test, the
-    /// design-based Rao–Scott χ² (second-order F), risk difference (design-based, with its
-    /// interval), risk ratio (Katz) and odds ratio (Woolf) on the unweighted 2×2 table, and the
+    /// design-based Rao–Scott χ² (second-order F), the design-based risk difference, risk ratio and
+    /// odds ratio (delta method on the log scale, t on the same df), the unweighted 2×2 table's risk
+    /// ratio (Katz) and odds ratio (Woolf) as `…_unweighted`, and the
     /// number needed to treat 1/|RD| with the interval from inverting the RD interval (Altman 1998,
     /// BMJ 317:1309).
     ///
@@ -118,10 +119,24 @@ public enum GroupComparison {
             }
             effects.append(EffectMeasure(name: "risk_difference", value: difference,
                                          lower: difference - inf.critical * se, upper: difference + inf.critical * se))
+            // Design-based risk and odds ratios: delta method on the log scale with the joint
+            // covariance V of (p_A, p_B): Var log RR = V_BB/p_B² + V_AA/p_A² − 2V_AB/(p_A p_B);
+            // Var log OR the same with p(1 − p) in place of p.
+            let pa = joint.estimates[0].value, pb = joint.estimates[1].value, v = joint.covariance
+            if let rel = change.relative, let ci = change.relativeInterval {
+                effects.append(EffectMeasure(name: "risk_ratio", value: 1 + rel, lower: 1 + ci.lower, upper: 1 + ci.upper))
+            }
+            let qa = pa * (1 - pa), qb = pb * (1 - pb)
+            if qa > 0, qb > 0 {
+                let logOR = log(pb / (1 - pb)) - log(pa / (1 - pa))
+                let seLogOR = max(0, v[1][1] / (qb * qb) + v[0][0] / (qa * qa) - 2 * v[0][1] / (qa * qb)).squareRoot()
+                effects.append(EffectMeasure(name: "odds_ratio", value: exp(logOR), lower: exp(logOR - inf.critical * seLogOR),
+                                             upper: exp(logOR + inf.critical * seLogOR)))
+            }
             if let m = try? ContingencyTests.riskAndOddsRatios(table, confidenceLevel: confidenceLevel) {
-                effects.append(EffectMeasure(name: "risk_ratio", value: m.riskRatio, lower: m.riskRatioInterval.lower,
+                effects.append(EffectMeasure(name: "risk_ratio_unweighted", value: m.riskRatio, lower: m.riskRatioInterval.lower,
                                              upper: m.riskRatioInterval.upper))
-                effects.append(EffectMeasure(name: "odds_ratio", value: m.oddsRatio, lower: m.oddsRatioInterval.lower,
+                effects.append(EffectMeasure(name: "odds_ratio_unweighted", value: m.oddsRatio, lower: m.oddsRatioInterval.lower,
                                              upper: m.oddsRatioInterval.upper))
             }
             let nnt = NumberNeededToTreat(riskDifference: difference, lower: difference - inf.critical * se,
