@@ -54,7 +54,7 @@ extension DifferenceInDifferences {
     ///   - replications: B (≥ 99; 999 or 9999 are usual).
     ///   - weights: Rademacher or Webb multipliers.
     ///   - rng: the random source (seed it for reproducible results).
-    /// - Complexity: O(B · n · p²).
+    /// - Complexity: O(G · n · p²) to prepare, then O(B · G²).
     public static func wildClusterBootstrap<G: RandomNumberGenerator>(
         outcome y: [Double], treated: [Double], post: [Double], covariates: [[Double]] = [],
         sampleWeights: [Double]? = nil, clusters: [String], replications: Int = 999,
@@ -85,21 +85,50 @@ extension DifferenceInDifferences {
         do { restricted = try LeastSquares.fit(design: x0, response: ys, weights: ws) } catch {
             throw ComparisonError(.notEstimable, "the restricted model could not be fitted: \(error)")
         }
-        func tStar(_ base: LeastSquaresFit, centre: Double, _ v: [Double]) throws -> Double {
-            let yStar = (0..<ys.count).map { base.fittedValues[$0] + v[clusterOfRow[$0]] * base.residuals[$0] }
-            let f = try LeastSquares.fit(design: x, response: yStar, weights: ws)
-            let cov = try cr1Covariance(x: x, residuals: f.residuals, weights: ws, clusters: labels,
-                                        bread: unrestricted.unscaledCovariance)
-            return (f.coefficients[3] - centre) / cov[3][3].squareRoot()
+        // Every bootstrap quantity is linear in the multipliers v (Roodman et al. 2019, §3): with
+        // e_g the base residuals on cluster g's rows (0 elsewhere) and (b_g, r_g) the coefficients
+        // and residuals of the WLS fit of X to e_g, the replication's coefficient is
+        // β_base + Σ_g v_g b_g, its residuals Σ_g v_g r_g (the base fitted values lie in X's column
+        // space), and cluster h's CR1 score for the interaction Σ_g v_g a_hg with
+        // a_hg = (row 4 of (XᵀWX)⁻¹)·Σ_{i∈h} wᵢxᵢ r_g,i. So each replication costs O(G²).
+        let bread = unrestricted.unscaledCovariance
+        let p = x.columns, m = ys.count
+        let factor = Double(g) / Double(g - 1) * Double(m - 1) / Double(m - p)
+        func linearParts(_ base: LeastSquaresFit) throws -> (coefficient: [Double], a: [[Double]]) {
+            var coefficient = [Double](repeating: 0, count: g)
+            var a = [[Double]](repeating: [Double](repeating: 0, count: g), count: g)
+            for c in 0..<g {
+                let e = (0..<m).map { clusterOfRow[$0] == c ? base.residuals[$0] : 0 }
+                let f = try LeastSquares.fit(design: x, response: e, weights: ws)
+                coefficient[c] = f.coefficients[3]
+                var scores = [[Double]](repeating: [Double](repeating: 0, count: p), count: g)
+                for i in 0..<m { for j in 0..<p { scores[clusterOfRow[i]][j] += ws[i] * x[i, j] * f.residuals[i] } }
+                for h in 0..<g { a[h][c] = (0..<p).reduce(0) { $0 + bread[3, $1] * scores[h][$1] } }
+            }
+            return (coefficient, a)
+        }
+        let restrictedParts = try linearParts(restricted)
+        let unrestrictedParts = try linearParts(unrestricted)
+        func tStar(_ parts: (coefficient: [Double], a: [[Double]]), _ v: [Double]) -> Double {
+            var shift = 0.0, variance = 0.0
+            for c in 0..<g { shift += v[c] * parts.coefficient[c] }
+            for h in 0..<g {
+                var s = 0.0
+                for c in 0..<g { s += v[c] * parts.a[h][c] }
+                variance += s * s
+            }
+            return shift / (factor * variance).squareRoot()
         }
         var exceed = 0
         var absolute: [Double] = []
         absolute.reserveCapacity(replications)
         for _ in 0..<replications {
+            // Restricted: β*₄ = 0 + Σ v_g b_g (the restricted base has no interaction), t* against 0.
             let v0 = (0..<g).map { _ in kind.draw(using: &rng) }
-            if abs(try tStar(restricted, centre: 0, v0)) >= abs(full.statistic) { exceed += 1 }
+            if abs(tStar(restrictedParts, v0)) >= abs(full.statistic) { exceed += 1 }
+            // Unrestricted: β*₄ − β̂₄ = Σ v_g b_g.
             let v1 = (0..<g).map { _ in kind.draw(using: &rng) }
-            absolute.append(abs(try tStar(unrestricted, centre: full.estimate, v1)))
+            absolute.append(abs(tStar(unrestrictedParts, v1)))
         }
         absolute.sort()
         // Quantile of |t*|: the ⌈level·(B+1)⌉-th order statistic (Davidson & MacKinnon 2004, §5.3).
