@@ -110,7 +110,7 @@ import SurveyStatistics
                 check.value("ci_upper", result.interval.upper, expected["ci_upper"] ?? NSNull(), openEnd: .infinity)
             case "statsmodels.stats.proportion.proportion_confint":
                 guard let methodName = options["method"] as? String,
-                      let method = BinomialIntervalMethod(rawValue: methodName),
+                      let method = ProportionIntervalMethod(rawValue: methodName),
                       let alpha = referenceDouble(options["alpha"]),
                       let intervals = expected["intervals"] as? [[String: Any]] else {
                     throw ClassicalTableError.missing("method/alpha/intervals")
@@ -190,11 +190,11 @@ import SurveyStatistics
                 let p: [Double] = (inputs["pvals"] as? [Any] ?? []).compactMap { referenceDouble($0) }
                 let alpha = referenceDouble(options["alpha"]) ?? 0.05
                 for name in options["methods"] as? [String] ?? [] {
-                    guard let method = PValueAdjustmentMethod(rawValue: name),
+                    guard let method = MultipleTestingMethod(rawValue: name),
                           let block = expected[name] as? [String: Any] else {
                         throw ClassicalTableError.missing("multiple-testing method \(name)")
                     }
-                    let adjusted = try PValueAdjustment.adjust(p, method: method)
+                    let adjusted = try MultipleTesting.adjust(p, method: method)
                     check.vector("\(name) pvals_corrected", adjusted, block["pvals_corrected"])
                     let reject = block["reject"] as? [Bool] ?? []
                     check.flag("\(name) reject", adjusted.map { $0 <= alpha } == reject, true)

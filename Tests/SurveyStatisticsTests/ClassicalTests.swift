@@ -101,7 +101,7 @@ import Testing
     let wald = try Proportions.confidenceInterval(successes: 10, trials: 10, method: .normal)
     #expect(wald.lower == 1 && wald.upper == 1)
     // n = 1 works for every method.
-    for method in BinomialIntervalMethod.allCases {
+    for method in ProportionIntervalMethod.allCases {
         let ci = try Proportions.confidenceInterval(successes: 1, trials: 1, method: method)
         #expect(ci.lower >= 0 && ci.upper <= 1 && ci.lower <= ci.upper)
     }
@@ -109,15 +109,15 @@ import Testing
 
 @Test func multipleTestingHandDerived() throws {
     let p = [0.01, 0.04, 0.03]
-    #expect(try PValueAdjustment.adjust(p, method: .bonferroni) == [0.03, 0.12, 0.09])
+    #expect(try MultipleTesting.adjust(p, method: .bonferroni) == [0.03, 0.12, 0.09])
     // Holm: sorted 0.01·3, 0.03·2, 0.04·1 → 0.03, 0.06, max(0.04, 0.06) = 0.06.
-    let holm = try PValueAdjustment.adjust(p, method: .holm)
+    let holm = try MultipleTesting.adjust(p, method: .holm)
     #expect(zip(holm, [0.03, 0.06, 0.06]).allSatisfy { abs($0 - $1) < 1e-15 })
     // BH: 0.01·3/1, 0.03·3/2, 0.04·3/3 → 0.03, 0.04 (min 0.045, 0.04), 0.04.
-    let bh = try PValueAdjustment.adjust(p, method: .benjaminiHochberg)
+    let bh = try MultipleTesting.adjust(p, method: .benjaminiHochberg)
     #expect(zip(bh, [0.03, 0.04, 0.04]).allSatisfy { abs($0 - $1) < 1e-15 })
-    #expect(try PValueAdjustment.adjust([], method: .hommel).isEmpty)
-    #expect(try PValueAdjustment.adjust([0.2], method: .hommel) == [0.2])
+    #expect(try MultipleTesting.adjust([], method: .hommel).isEmpty)
+    #expect(try MultipleTesting.adjust([0.2], method: .hommel) == [0.2])
 }
 
 @Test func cronbachAlphaOfIdenticalItemsIsOne() throws {

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Confidence-interval methods for a binomial proportion (statsmodels `proportion_confint` names).
-public enum BinomialIntervalMethod: String, Sendable, Equatable, CaseIterable {
+public enum ProportionIntervalMethod: String, Sendable, Equatable, CaseIterable {
     /// Wald: p̂ ± z√(p̂(1−p̂)/n), clipped to [0, 1].
     case normal
     /// Wilson score interval (Wilson 1927), clipped to [0, 1].
@@ -23,7 +23,7 @@ public enum Proportions {
     /// Two-sided interval for a proportion x/n at `confidenceLevel`.
     /// Throws `invalidArgument` unless 0 ≤ x ≤ n, n > 0 and the level is in (0, 1).
     public static func confidenceInterval(successes x: Int, trials n: Int, confidenceLevel: Double = 0.95,
-                                          method: BinomialIntervalMethod) throws -> ConfidenceInterval {
+                                          method: ProportionIntervalMethod) throws -> ConfidenceInterval {
         try Check.level(confidenceLevel)
         guard n > 0, x >= 0, x <= n else {
             throw ClassicalTestError(.invalidArgument, "need 0 ≤ successes ≤ trials, trials > 0 (got \(x)/\(n))")
