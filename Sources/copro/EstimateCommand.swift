@@ -121,8 +121,16 @@ struct EstimateCommand: ParsableCommand {
                 throw ValidationError("--quantile takes VARIABLE@P with P in [0, 1], got \(q)")
             }
         }
-        if let m = ciMethod, ProportionIntervalMethod(rawValue: m) == nil, QuantileIntervalType(rawValue: m) == nil {
-            throw ValidationError("--ci-method \(m) is not a proportion or quantile interval method")
+        if let m = ciMethod {
+            if !proportion.isEmpty, SurveyProportionMethod(rawValue: m) == nil {
+                throw ValidationError("--ci-method \(m) is not a proportion interval (\(SurveyProportionMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !quantile.isEmpty, QuantileIntervalType(rawValue: m) == nil {
+                throw ValidationError("--ci-method \(m) is not a quantile interval (\(QuantileIntervalType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if proportion.isEmpty, quantile.isEmpty {
+                throw ValidationError("--ci-method applies to --proportion and --quantile only")
+            }
         }
     }
 
@@ -340,7 +348,7 @@ struct EstimateRun {
                 let v = parts[0]
                 let labels = try columns.labels(v, missing: .allowed)
                 let levels = parts.count == 2 ? [parts[1]] : sortedLevels(labels.compactMap { $0 })
-                let method = c.ciMethod.flatMap(ProportionIntervalMethod.init(rawValue:)) ?? .logit
+                let method = c.ciMethod.flatMap(SurveyProportionMethod.init(rawValue:)) ?? .logit
                 for level in levels {
                     let y = labels.map { $0.map { $0 == level ? 1.0 : 0.0 } ?? .nan }
                     let ci = try design.proportionInterval(y, domain: d.mask, method: method, level: c.level)

@@ -128,6 +128,8 @@ private func exitCode(_ args: [String]) -> Int32? {
     #expect(exitCode(["d.csv", "--weight", "w", "--quantile", "y@2"]) == 2)
     #expect(exitCode(["d.csv", "--weight", "w", "--mean", "y", "--lonely-psu", "drop"]) == 2)
     #expect(exitCode(["d.csv", "--weight", "w", "--mean", "y", "--replicate-prefix", "r"]) == 2)
+    #expect(exitCode(["d.csv", "--weight", "w", "--proportion", "y", "--ci-method", "score"]) == 2)
+    #expect(exitCode(["d.csv", "--weight", "w", "--quantile", "y@0.5", "--ci-method", "score"]) == nil)
     #expect(exitCode(["d.csv", "--weight", "w", "--mean", "y"]) == nil)
     // A missing required option is ArgumentParser's own parse error (non-zero, its usage status).
     #expect(exitCode(["d.csv", "--mean", "y"]) != nil)

@@ -26,8 +26,13 @@ import SurveyStatistics
         var check = ClassicalCheck()
         do {
             let table = try (c["dataset"] as? String).map { try ClassicalTable(folder.appendingPathComponent($0)) }
-            let alternative = Alternative(rawValue: options["alternative"] as? String ?? "two-sided") ?? .twoSided
-            let level = referenceDouble(options["confidence_level"]) ?? 0.95
+            // scipy says less/greater, statsmodels smaller/larger.
+            let alternativeName = options["alternative"] as? String ?? "two-sided"
+            guard let alternative = Alternative(rawValue: alternativeName)
+                    ?? ["smaller": Alternative.less, "larger": .greater][alternativeName] else {
+                throw ClassicalTableError.missing("alternative \(alternativeName)")
+            }
+            let level = preciseReferenceDouble(options["confidence_level"]) ?? 0.95
             switch function {
             case "scipy.stats.ttest_ind", "scipy.stats.ttest_rel":
                 guard let table else { throw ClassicalTableError.missing("dataset") }
@@ -111,7 +116,7 @@ import SurveyStatistics
             case "statsmodels.stats.proportion.proportion_confint":
                 guard let methodName = options["method"] as? String,
                       let method = ProportionIntervalMethod(rawValue: methodName),
-                      let alpha = referenceDouble(options["alpha"]),
+                      let alpha = preciseReferenceDouble(options["alpha"]),
                       let intervals = expected["intervals"] as? [[String: Any]] else {
                     throw ClassicalTableError.missing("method/alpha/intervals")
                 }
@@ -122,7 +127,7 @@ import SurveyStatistics
                     check.value("\(x)/\(n) upper", ci.upper, interval["ci_upper"])
                 }
             case "statsmodels.stats.contingency_tables.Table2x2":
-                let level = 1 - (referenceDouble(options["alpha"]) ?? 0.05)
+                let level = 1 - (preciseReferenceDouble(options["alpha"]) ?? 0.05)
                 let m = try ContingencyTests.riskAndOddsRatios(try intTable(inputs["table"]), confidenceLevel: level)
                 check.value("risk_ratio", m.riskRatio, expected["risk_ratio"])
                 check.value("rr_ci_lower", m.riskRatioInterval.lower, expected["rr_ci_lower"])
@@ -136,7 +141,7 @@ import SurveyStatistics
                 check.value("or_pvalue", m.oddsRatioPValue, expected["or_pvalue"])
             case _ where function.contains("test_poisson_2indep"):
                 guard let x1 = inputs["count1"] as? Int, let x2 = inputs["count2"] as? Int,
-                      let t1 = referenceDouble(inputs["exposure1"]), let t2 = referenceDouble(inputs["exposure2"]) else {
+                      let t1 = preciseReferenceDouble(inputs["exposure1"]), let t2 = preciseReferenceDouble(inputs["exposure2"]) else {
                     throw ClassicalTableError.missing("count1/exposure1/count2/exposure2")
                 }
                 let r = try PoissonRateRatio(count1: x1, exposure1: t1, count2: x2, exposure2: t2, confidenceLevel: level)
@@ -170,7 +175,7 @@ import SurveyStatistics
                 guard let table, let items = options["items"] as? [String] else { throw ClassicalTableError.missing("items") }
                 let policy = MissingItemPolicy(rawValue: options["nan_policy"] as? String ?? "pairwise") ?? .pairwise
                 let result = try CronbachAlpha(items: items.map { table.column($0) },
-                                               confidenceLevel: referenceDouble(options["ci"]) ?? 0.95, missing: policy)
+                                               confidenceLevel: preciseReferenceDouble(options["ci"]) ?? 0.95, missing: policy)
                 check.value("alpha", result.alpha, expected["alpha"])
                 check.value("ci_lower_unrounded", result.interval.lower, expected["ci_lower_unrounded"])
                 check.value("ci_upper_unrounded", result.interval.upper, expected["ci_upper_unrounded"])
@@ -187,8 +192,8 @@ import SurveyStatistics
                     check.value("ci_pingouin_rounded upper", ours[1], rounded[1])
                 }
             case "statsmodels.stats.multitest.multipletests":
-                let p: [Double] = (inputs["pvals"] as? [Any] ?? []).compactMap { referenceDouble($0) }
-                let alpha = referenceDouble(options["alpha"]) ?? 0.05
+                let p: [Double] = (inputs["pvals"] as? [Any] ?? []).compactMap { preciseReferenceDouble($0) }
+                let alpha = preciseReferenceDouble(options["alpha"]) ?? 0.05
                 for name in options["methods"] as? [String] ?? [] {
                     guard let method = MultipleTestingMethod(rawValue: name),
                           let block = expected[name] as? [String: Any] else {
@@ -206,7 +211,10 @@ import SurveyStatistics
                 let design = try Matrix(rows: y.count, columns: 4, storage: rows)
                 let covariance: RegressionCovariance
                 switch options["cov_type"] as? String {
+                case "HC0": covariance = .hc0
                 case "HC1": covariance = .hc1
+                case "HC2": covariance = .hc2
+                case "HC3": covariance = .hc3
                 case "cluster":
                     let labels = table.text(options["groups"] as? String ?? "neighbourhood")
                     let codes = Dictionary(uniqueKeysWithValues: Set(labels).sorted().enumerated().map { ($1, $0) })
@@ -250,7 +258,7 @@ struct ClassicalCheck {
                         relative: Double = 1e-10) {
         let expected: Double
         if expectedEntry is NSNull, let openEnd { expected = openEnd }
-        else if let e = referenceDouble(expectedEntry) { expected = e }
+        else if let e = preciseReferenceDouble(expectedEntry) { expected = e }
         else { problems.append("\(name): no expected value"); return }
         let ok = expected == 0 ? abs(actual) <= 1e-15 : close(actual, expected, rel: relative)
         if !ok { problems.append("\(name) = \(actual), expected \(expected)") }

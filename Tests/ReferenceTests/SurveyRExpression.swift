@@ -48,6 +48,8 @@ indirect enum RExpr: Equatable, CustomStringConvertible {
     var numbers: [Double]? {
         switch self {
         case .number(let x): return [x]
+        case .ident("Inf"): return [.infinity]
+        case .unary("-", .ident("Inf")): return [-.infinity]
         case .unary("-", .number(let x)): return [-x]
         case .call("c", let args):
             var out: [Double] = []

@@ -117,6 +117,9 @@ extension SurveyDataset {
         case .string(let s): return .strings([s]).broadcast(rowCount)
         case .call("I", let args) where args.count == 1: return try evaluate(args[0].value)
         case .call("as.numeric", let args) where args.count == 1: return .numbers(try evaluate(args[0].value).asNumbers)
+        case .call(let f, let args) where args.count == 1 && ["log", "exp", "sqrt"].contains(f):
+            let x = try evaluate(args[0].value).asNumbers
+            return .numbers(x.map { f == "log" ? Foundation.log($0) : f == "exp" ? Foundation.exp($0) : $0.squareRoot() })
         case .unary("!", let x): return .logical(try evaluate(x).asLogical.map { $0.map { !$0 } })
         case .unary("-", let x): return .numbers(try evaluate(x).asNumbers.map { -$0 })
         case .binary(let op, let l, let r):

@@ -157,3 +157,36 @@ import Testing
     #expect(try a.inverse() == a.inverse())
     #expect { try Matrix([[1, 2], [2, 4]]).inverse() } throws: { ($0 as? LinearAlgebraError)?.code == .singular }
 }
+
+@Test func heteroskedasticityConsistentVariantsAreOrdered() throws {
+    let x = try Matrix([[1, 0], [1, 1], [1, 2], [1, 3], [1, 7]])
+    let y = [1.0, 2.9, 5.3, 6.8, 16.0]
+    let hc0 = try LinearRegression.ordinaryLeastSquares(design: x, response: y, covariance: .hc0)
+    let hc1 = try LinearRegression.ordinaryLeastSquares(design: x, response: y, covariance: .hc1)
+    let hc2 = try LinearRegression.ordinaryLeastSquares(design: x, response: y, covariance: .hc2)
+    let hc3 = try LinearRegression.ordinaryLeastSquares(design: x, response: y, covariance: .hc3)
+    for j in 0..<2 {
+        // HC1 = n/(n−k)·HC0 = 5/3·HC0; leverages in (0, 1) make HC0 ≤ HC2 ≤ HC3.
+        #expect(abs(hc1.covariance[j, j] - hc0.covariance[j, j] * 5 / 3) <= 1e-14 * hc1.covariance[j, j])
+        #expect(hc0.covariance[j, j] <= hc2.covariance[j, j] && hc2.covariance[j, j] <= hc3.covariance[j, j])
+    }
+}
+
+@Test func sidakAdjustmentsHandDerived() throws {
+    // Šidák with m = 2: 1 − (1 − 0.01)² = 0.0199; 1 − 0.96² = 0.0784.
+    let s = try MultipleTesting.adjust([0.01, 0.04], method: .sidak)
+    #expect(abs(s[0] - 0.0199) < 1e-15 && abs(s[1] - 0.0784) < 1e-15)
+    // Holm–Šidák: sorted 0.01 → 1 − 0.99² = 0.0199; 0.04 → 1 − 0.96 = 0.04 (≥ previous).
+    let hs = try MultipleTesting.adjust([0.04, 0.01], method: .holmSidak)
+    #expect(abs(hs[0] - 0.04) < 1e-15 && abs(hs[1] - 0.0199) < 1e-15)
+}
+
+@Test func mcNemarFromPairsCountsDiscordantPairs() throws {
+    // Pairs (1,0), (1,0), (0,1), (1,1), (0,0): b = 2, c = 1.
+    let r = try ContingencyTests.mcNemar(first: [1, 1, 0, 1, 0], second: [0, 0, 1, 1, 0], method: .chiSquare)
+    #expect(r.discordantB == 2 && r.discordantC == 1)
+    #expect(abs(r.test.statistic - 1.0 / 3) < 1e-15)   // (2 − 1)²/3
+    #expect { try ContingencyTests.mcNemar(first: [1, 2], second: [0, 1]) } throws: {
+        ($0 as? ClassicalTestError)?.code == .invalidArgument
+    }
+}

@@ -278,8 +278,76 @@ private func near(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool {
     let chisq = try design.independenceTest(rows: rows, columns: cols, adjustment: .firstOrder)
     #expect(chisq.observed == [[3, 1], [1, 3]])
     #expect(near(chisq.test.statistic, 2, 1e-12))
-    #expect(chisq.test.degreesOfFreedom == [1])
+    #expect(chisq.test.degreesOfFreedom == 1)
     let f = try design.independenceTest(rows: rows, columns: cols)
     #expect(near(f.test.statistic * f.generalisedDesignEffects[0], 2, 1e-12))
     #expect(f.test.pValue > 0 && f.test.pValue < 1)
+}
+
+@Test func calibrationMeetsItsTotals() throws {
+    // Auxiliaries: intercept and a 0/1 group; population totals N = 100, group = 30.
+    let w: [Double] = [8, 9, 10, 11, 12, 9, 10, 11]
+    let g: [Double] = [1, 0, 1, 0, 0, 1, 0, 0]
+    let x = [Array(repeating: 1.0, count: 8), g]
+    let design = try SurveyDesign(weights: w)
+    for method in CalibrationMethod.allCases {
+        let bounds: ClosedRange<Double>? = method == .logit ? 0.5...2.0 : nil
+        let c = try design.calibrated(auxiliary: x, populationTotals: [100, 30], method: method, bounds: bounds)
+        let total = c.design.weights.reduce(0, +)
+        let group = zip(c.design.weights, g).map { $0 * $1 }.reduce(0, +)
+        #expect(abs(total - 100) < 1e-6 && abs(group - 30) < 1e-6, "\(method)")
+        if method == .logit { #expect(zip(c.design.weights, w).allSatisfy { $0 / $1 > 0.5 && $0 / $1 < 2 }) }
+    }
+    // With two post-strata, linear calibration on (1, g) equals post-stratification.
+    let post = try design.postStratified(by: g.map { $0 == 1 ? "a" : "b" }, populationCounts: ["a": 30, "b": 70])
+    let greg = try design.calibrated(auxiliary: x, populationTotals: [100, 30]).design
+    for (a, b) in zip(post.weights, greg.weights) { #expect(near(a, b, 1e-12)) }
+    let y: [Double] = [3, 4, 5, 6, 7, 8, 9, 10]
+    #expect(near(try post.mean(y).standardError, try greg.mean(y).standardError, 1e-10))
+    // Logit calibration needs finite bounds.
+    #expect((#expect(throws: DesignError.self) {
+        try design.calibrated(auxiliary: x, populationTotals: [100, 30], method: .logit)
+    })?.code == .invalidArgument)
+}
+
+@Test func replicateCalibrationAdjustsEveryReplicate() throws {
+    let w: [Double] = [1, 1, 1, 1]
+    let reps: [[Double]] = [[0, 2, 1, 1], [2, 0, 1, 1], [1, 1, 0, 2], [1, 1, 2, 0]]
+    let design = try ReplicateDesign(weights: w, replicateWeights: reps, type: .jk1)
+    let groups = ["a", "a", "b", "b"]
+    let post = try design.postStratified(by: groups, populationCounts: ["a": 10, "b": 30])
+    for column in post.replicateWeights + [post.weights] {
+        #expect(near(column[0] + column[1], 10) && near(column[2] + column[3], 30))
+    }
+    let cal = try design.calibrated(auxiliary: [[1, 1, 1, 1], [1, 1, 0, 0]], populationTotals: [40, 10])
+    for (a, b) in zip(cal.replicateWeights.joined(), post.replicateWeights.joined()) { #expect(near(a, b, 1e-12)) }
+    let raked = try design.raked(margins: [(groups, ["a": 10, "b": 30])])
+    #expect(raked.converged)
+}
+
+@Test func poissonRegressionWithOffsetIsARate() throws {
+    // Intercept-only log-linear model with offset log(exposure): exp(β₀) = Σwy / Σw·exposure.
+    let w: [Double] = [1, 2, 1, 3, 2]
+    let y: [Double] = [0, 2, 1, 4, 1]
+    let exposure: [Double] = [1.5, 2, 1, 3, 2.5]
+    let design = try SurveyDesign(weights: w)
+    let fit = try design.regression(columns: [Array(repeating: 1, count: 5)], response: y, family: .quasipoisson,
+                                    offset: exposure.map { log($0) })
+    let rate = try design.ratio(numerator: y, denominator: exposure)
+    #expect(near(exp(fit.coefficients[0]), rate.value, 1e-10))
+    // Delta method: SE(log rate) = SE(rate)/rate.
+    #expect(near(fit.standardErrors[0], rate.standardError / rate.value, 1e-8))
+}
+
+@Test func lonelyUnitAtStageTwoIsNamedAsR() throws {
+    // PSU "b" has one sampled school out of 3: R stops with
+    // "Stratum (1.b) has only one PSU at stage 2" (stage-2 strata are interaction(strata, PSU)).
+    let design = try SurveyDesign(weightsFromFPC: [[4, 4, 4], [5, 5, 3]],
+                                  clusters: [["a", "a", "b"], ["1", "2", "1"]])
+    let error = #expect(throws: DesignError.self) { try design.mean([1, 2, 3]) }
+    #expect(error?.message == "Stratum (1.b) has only one PSU at stage 2")
+    // With N = 1 at stage 2 the unit is self-representing: no error, no stage-2 contribution.
+    let certain = try SurveyDesign(weightsFromFPC: [[4, 4, 4], [5, 5, 1]],
+                                   clusters: [["a", "a", "b"], ["1", "2", "1"]])
+    #expect(throws: Never.self) { try certain.mean([1, 2, 3]) }
 }

@@ -6,9 +6,11 @@ import Darwin
 
 /// Result of McNemar's test on a paired 2×2 table.
 public struct McNemarResult: Sendable, Equatable {
+    /// statistic (min(b, c) for exact/mid-p, χ² otherwise), p-value and method.
     public var test: TestResult
     /// Discordant pairs: b = (first = 1, second = 0), c = (first = 0, second = 1).
     public var discordantB: Int
+    /// See `discordantB`.
     public var discordantC: Int
 }
 
@@ -26,6 +28,7 @@ public enum McNemarMethod: String, Sendable, Equatable {
 
 /// Result of Pearson's chi-square test of independence.
 public struct ChiSquareIndependenceResult: Sendable, Equatable {
+    /// X², its df = (r − 1)(c − 1), p-value and method.
     public var test: TestResult
     /// Expected counts under independence, row total × column total / N.
     public var expected: [[Double]]
@@ -37,6 +40,7 @@ public struct TwoByTwoMeasures: Sendable, Equatable {
     public var riskRatio: Double
     /// √(1/a − 1/(a+b) + 1/c − 1/(c+d)) (Katz et al. 1978).
     public var logRiskRatioStandardError: Double
+    /// exp(log RR ± z·SE).
     public var riskRatioInterval: ConfidenceInterval
     /// Wald test of log RR = 0 (normal).
     public var riskRatioPValue: Double
@@ -44,6 +48,7 @@ public struct TwoByTwoMeasures: Sendable, Equatable {
     public var oddsRatio: Double
     /// √(1/a + 1/b + 1/c + 1/d) (Woolf 1955).
     public var logOddsRatioStandardError: Double
+    /// exp(log OR ± z·SE).
     public var oddsRatioInterval: ConfidenceInterval
     /// Wald test of log OR = 0 (normal).
     public var oddsRatioPValue: Double
@@ -53,8 +58,8 @@ public struct TwoByTwoMeasures: Sendable, Equatable {
 public enum ContingencyTests {
     /// McNemar's test for paired binary data from the discordant counts b and c.
     public static func mcNemar(b: Int, c: Int, method: McNemarMethod = .exact) throws -> McNemarResult {
-        try Check.count(b, "b")
-        try Check.count(c, "c")
+        try ClassicalInput.count(b, "b")
+        try ClassicalInput.count(c, "c")
         let n = b + c
         let test: TestResult
         switch method {
@@ -76,18 +81,34 @@ public enum ContingencyTests {
         return McNemarResult(test: test, discordantB: b, discordantC: c)
     }
 
+    /// McNemar's test from paired binary observations (1 = yes, 0 = no): b counts pairs (1, 0), c pairs (0, 1).
+    /// Throws `lengthMismatch` for unequal lengths and `invalidArgument` for values other than 0 and 1.
+    public static func mcNemar(first: [Int], second: [Int], method: McNemarMethod = .exact) throws -> McNemarResult {
+        guard first.count == second.count else {
+            throw ClassicalTestError(.lengthMismatch, "paired samples have \(first.count) and \(second.count) values")
+        }
+        var b = 0, c = 0
+        for (i, (f, s)) in zip(first, second).enumerated() {
+            guard (f == 0 || f == 1) && (s == 0 || s == 1) else {
+                throw ClassicalTestError(.invalidArgument, "pair \(i) is (\(f), \(s)); values must be 0 or 1")
+            }
+            if f == 1 && s == 0 { b += 1 } else if f == 0 && s == 1 { c += 1 }
+        }
+        return try mcNemar(b: b, c: c, method: method)
+    }
+
     /// Two-sample z test for proportions with the pooled variance under H₀ (no continuity correction):
     /// z = (p₁ − p₂)/√(p̄(1−p̄)(1/n₁ + 1/n₂)), p̄ = (x₁ + x₂)/(n₁ + n₂). Estimate p₁ − p₂.
     public static func twoProportionZ(successes1: Int, trials1: Int, successes2: Int, trials2: Int,
                                       alternative: Alternative = .twoSided) throws -> TestResult {
-        for (v, name) in [(successes1, "successes1"), (successes2, "successes2")] { try Check.count(v, name) }
+        for (v, name) in [(successes1, "successes1"), (successes2, "successes2")] { try ClassicalInput.count(v, name) }
         guard trials1 > 0, trials2 > 0, successes1 <= trials1, successes2 <= trials2 else {
             throw ClassicalTestError(.invalidArgument, "need 0 ≤ successes ≤ trials and trials > 0")
         }
         let p1 = Double(successes1) / Double(trials1), p2 = Double(successes2) / Double(trials2)
         let pooled = Double(successes1 + successes2) / Double(trials1 + trials2)
         let z = (p1 - p2) / (pooled * (1 - pooled) * (1 / Double(trials1) + 1 / Double(trials2))).squareRoot()
-        return TestResult(statistic: z, pValue: pValue(lowerTail: Normal.cdf(z), upperTail: Normal.sf(z), alternative: alternative),
+        return TestResult(statistic: z, pValue: tailPValue(lower: Normal.cdf(z), upper: Normal.sf(z), alternative: alternative),
                           estimate: p1 - p2, alternative: alternative, method: "Two-proportion z test (pooled)")
     }
 
@@ -176,7 +197,7 @@ public enum ContingencyTests {
     public static func conditionalOddsRatio(_ table: [[Int]], confidenceLevel: Double = 0.95) throws
         -> (estimate: Double, interval: ConfidenceInterval) {
         try checkTwoByTwo(table)
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         let (support, pmf) = hypergeometric(table)
         let a = table[0][0]
         let alpha = 1 - confidenceLevel
@@ -240,7 +261,7 @@ public enum ContingencyTests {
     /// [[a, b], [c, d]]; CIs exp(log estimate ± z·SE), p-values from the Wald z of the log.
     public static func riskAndOddsRatios(_ table: [[Int]], confidenceLevel: Double = 0.95) throws -> TwoByTwoMeasures {
         try checkTwoByTwo(table)
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         let a = Double(table[0][0]), b = Double(table[0][1]), c = Double(table[1][0]), d = Double(table[1][1])
         let rr = (a / (a + b)) / (c / (c + d))
         let seRR = (1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)).squareRoot()

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Standardised mean differences (pingouin `compute_effsize` definitions).
 ///
 /// Zero spread gives ±∞ or NaN (0/0), never a crash; fewer than two observations throw.
@@ -19,7 +25,7 @@ public enum EffectSize {
 
     /// Paired d_av = mean(a − b)/√((s²ₐ + s²_b)/2) (Cumming 2012; pingouin `paired=True`).
     public static func pairedCohenDAverage(after: [Double], before: [Double]) throws -> Double {
-        try Check.paired(after, before)
+        try ClassicalInput.paired(after, before)
         guard after.count >= 2 else { throw ClassicalTestError(.insufficientData, "need n ≥ 2 pairs") }
         let difference = Descriptive.mean(zip(after, before).map { $0 - $1 })
         return difference / ((Descriptive.variance(after) + Descriptive.variance(before)) / 2).squareRoot()
@@ -32,7 +38,7 @@ public enum EffectSize {
 
     /// d_z = mean(a − b)/sd(a − b).
     public static func cohenDz(after: [Double], before: [Double]) throws -> Double {
-        try Check.paired(after, before)
+        try ClassicalInput.paired(after, before)
         guard after.count >= 2 else { throw ClassicalTestError(.insufficientData, "need n ≥ 2 pairs") }
         let d = zip(after, before).map { $0 - $1 }
         return Descriptive.mean(d) / Descriptive.standardDeviation(d)
@@ -70,7 +76,7 @@ public struct CronbachAlpha: Sendable, Equatable {
     ///   - items: one array per item, all of the same length (rows = respondents); NaN marks missing.
     /// - Throws: `lengthMismatch` for ragged items, `insufficientData` for k < 2 or n < 2.
     public init(items: [[Double]], confidenceLevel: Double = 0.95, missing: MissingItemPolicy = .pairwise) throws {
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         guard items.count >= 2 else { throw ClassicalTestError(.insufficientData, "alpha needs k ≥ 2 items, got \(items.count)") }
         let rows = items[0].count
         guard items.allSatisfy({ $0.count == rows }) else {
@@ -144,8 +150,12 @@ public struct CronbachAlpha: Sendable, Equatable {
 /// Multiple-testing adjustments of p-values (statsmodels `multipletests` method names).
 public enum MultipleTestingMethod: String, Sendable, Equatable, CaseIterable {
     case bonferroni
+    /// Šidák: 1 − (1 − p)ᵐ.
+    case sidak
     /// Holm (1979) step-down.
     case holm
+    /// Holm's step-down with Šidák steps: 1 − (1 − p₍ᵢ₎)^(m−i+1), cumulative maximum.
+    case holmSidak = "holm-sidak"
     /// Hochberg (1988) step-up ("simes-hochberg").
     case hochberg = "simes-hochberg"
     /// Hommel (1988).
@@ -156,6 +166,7 @@ public enum MultipleTestingMethod: String, Sendable, Equatable, CaseIterable {
     case benjaminiYekutieli = "fdr_by"
 }
 
+/// Family-wise error and false-discovery-rate adjustments of a set of p-values.
 public enum MultipleTesting {
     /// Adjusted p-values in input order, capped at 1. NaN p-values are not allowed (throws).
     public static func adjust(_ pValues: [Double], method: MultipleTestingMethod) throws -> [Double] {
@@ -171,8 +182,12 @@ public enum MultipleTesting {
         switch method {
         case .bonferroni:
             adjusted = p.map { $0 * mm }
-        case .holm:
-            adjusted = p.enumerated().map { Double(m - $0) * $1 }
+        case .sidak:
+            adjusted = p.map { -expm1(mm * log1p(-$0)) }
+        case .holm, .holmSidak:
+            adjusted = p.enumerated().map { i, value in
+                method == .holm ? Double(m - i) * value : -expm1(Double(m - i) * log1p(-value))
+            }
             for i in 1..<m { adjusted[i] = max(adjusted[i], adjusted[i - 1]) }
         case .hochberg:
             adjusted = p.enumerated().map { Double(m - $0) * $1 }

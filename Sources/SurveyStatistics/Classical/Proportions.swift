@@ -24,7 +24,7 @@ public enum Proportions {
     /// Throws `invalidArgument` unless 0 ≤ x ≤ n, n > 0 and the level is in (0, 1).
     public static func confidenceInterval(successes x: Int, trials n: Int, confidenceLevel: Double = 0.95,
                                           method: ProportionIntervalMethod) throws -> ConfidenceInterval {
-        try Check.level(confidenceLevel)
+        try ClassicalInput.level(confidenceLevel)
         guard n > 0, x >= 0, x <= n else {
             throw ClassicalTestError(.invalidArgument, "need 0 ≤ successes ≤ trials, trials > 0 (got \(x)/\(n))")
         }
@@ -91,6 +91,7 @@ public struct PoissonRateRatio: Sendable, Equatable {
     public var exactConditionalPValue: Double
     /// Score statistic (x₁ − x₂·t₁/t₂)/√((x₁ + x₂)·t₁/t₂) (Gu et al. 2008; statsmodels `score`).
     public var scoreStatistic: Double
+    /// Two-sided normal p-value of `scoreStatistic`.
     public var scorePValue: Double
     /// exp(log RR ± z√(1/x₁ + 1/x₂)).
     public var waldLogInterval: ConfidenceInterval
@@ -99,9 +100,9 @@ public struct PoissonRateRatio: Sendable, Equatable {
 
     /// - Throws: `invalidArgument` for negative counts, non-positive exposures or a level ∉ (0, 1).
     public init(count1: Int, exposure1: Double, count2: Int, exposure2: Double, confidenceLevel: Double = 0.95) throws {
-        try Check.level(confidenceLevel)
-        try Check.count(count1, "count1")
-        try Check.count(count2, "count2")
+        try ClassicalInput.level(confidenceLevel)
+        try ClassicalInput.count(count1, "count1")
+        try ClassicalInput.count(count2, "count2")
         guard exposure1 > 0, exposure2 > 0, exposure1.isFinite, exposure2.isFinite else {
             throw ClassicalTestError(.invalidArgument, "exposures must be positive and finite")
         }

@@ -28,7 +28,7 @@ private func tieSum(_ sizes: [Int]) -> Double {
 
 /// How a p-value is obtained for a rank test.
 public enum RankTestMethod: String, Sendable, Equatable {
-    /// The exact permutation distribution (requires no ties; and for the signed-rank test, no zeros).
+    /// The exact permutation distribution (exact only without ties; see each test for its handling of ties).
     case exact
     /// The normal approximation with tie-corrected variance.
     case asymptotic
@@ -70,6 +70,7 @@ public struct MannWhitneyResult: Sendable, Equatable {
     public var uX: Double
     /// U of the second sample, nₓnᵧ − Uₓ.
     public var uY: Double
+    /// True when the pooled sample has tied values.
     public var hasTies: Bool
 }
 
@@ -80,14 +81,15 @@ public enum RankTests {
     /// Asymptotic: z = (T − μ)/σ with T = min(R⁺, R⁻) (two-sided) or R⁺, μ = n(n+1)/4,
     /// σ² = n(n+1)(2n+1)/24 − Σ(t³−t)/48 (for `pratt`, μ and σ² drop the zeros' n₀(n₀+1)/4 and
     /// n₀(n₀+1)(2n₀+1)/24 and the zeros' tie group); continuity correction subtracts ½·sign(z)/σ.
-    /// Exact: the null distribution of R⁺ over all 2ⁿ sign patterns (no ties or zeros allowed;
-    /// otherwise the asymptotic method is used and `method` says so).
+    /// Exact: the null distribution of R⁺ over all 2ⁿ sign patterns (n ≤ 1000); with ties or zeros
+    /// that distribution is applied conservatively to ⌈R⁺⌉ / ⌊R⁺⌋ exactly as scipy does, and
+    /// `method` says so.
     public static func wilcoxonSignedRank(after: [Double], before: [Double], zeroMethod: ZeroMethod = .wilcox,
                                           correction: Bool = false, method: RankTestMethod = .asymptotic,
                                           alternative: Alternative = .twoSided) throws -> SignedRankResult {
-        try Check.paired(after, before)
-        try Check.finite(after, "after")
-        try Check.finite(before, "before")
+        try ClassicalInput.paired(after, before)
+        try ClassicalInput.finite(after, "after")
+        try ClassicalInput.finite(before, "before")
         var d = zip(after, before).map { $0 - $1 }
         let zeros = d.filter { $0 == 0 }.count
         if zeroMethod == .wilcox { d = d.filter { $0 != 0 } }
@@ -102,14 +104,19 @@ public enum RankTests {
         let zeroGroup = zeroMethod != .wilcox && zeros > 0
         let hasTies = ties.enumerated().contains { index, size in size > 1 && !(zeroGroup && index == 0) }
         let statistic = alternative == .twoSided ? min(rPlus, rMinus) : rPlus
-        if method == .exact && !hasTies && zeros == 0 && d.count <= 1000 {
+        if method == .exact && d.count <= 1000 {
+            // With ties or zeros R⁺ can be non-integral and the tie-free null distribution is only
+            // approximate; as scipy ≥ 1.13 (gh-19872) it is used conservatively: P(R⁺ ≤ ⌈R⁺⌉) and
+            // P(R⁺ ≥ ⌊R⁺⌋).
             let distribution = signedRankDistribution(d.count)
-            let k = Int(rPlus.rounded())
-            let lower = distribution[0...k].reduce(0, +)
-            let upper = distribution[k...].reduce(0, +)
-            let p = pValue(lowerTail: lower, upperTail: upper, alternative: alternative)
-            let test = TestResult(statistic: statistic, pValue: p, alternative: alternative,
-                                  method: "Wilcoxon signed-rank test (exact)")
+            let up = min(distribution.count - 1, Int(rPlus.rounded(.up))), down = Int(rPlus.rounded(.down))
+            let lower = Descriptive.neumaierSum(Array(distribution[0...up]))
+            let upper = Descriptive.neumaierSum(Array(distribution[down...]))
+            let p = tailPValue(lower: lower, upper: upper, alternative: alternative)
+            let exactLabel = hasTies || zeros > 0
+                ? "Wilcoxon signed-rank test (tie-free exact distribution, conservative with ties/zeros)"
+                : "Wilcoxon signed-rank test (exact)"
+            let test = TestResult(statistic: statistic, pValue: p, alternative: alternative, method: exactLabel)
             return SignedRankResult(test: test, rankSumPositive: rPlus, rankSumNegative: rMinus, count: d.count,
                                     zeroDifferences: zeros, hasTies: hasTies, z: nil)
         }
@@ -129,9 +136,10 @@ public enum RankTests {
             let sign: Double = alternative == .greater ? 1 : (alternative == .less ? -1 : (z > 0 ? 1 : (z < 0 ? -1 : 0)))
             z -= sign * 0.5 / sd
         }
-        let p = pValue(lowerTail: Normal.cdf(z), upperTail: Normal.sf(z), alternative: alternative)
-        let label = method == .exact ? "Wilcoxon signed-rank test (normal approximation; exact unavailable with ties or zeros)"
-            : "Wilcoxon signed-rank test (normal approximation)"
+        // scipy reports −|z| for two-sided tests (z of min(R⁺, R⁻), however far the correction moved it).
+        if alternative == .twoSided { z = -abs(z) }
+        let p = tailPValue(lower: Normal.cdf(z), upper: Normal.sf(z), alternative: alternative)
+        let label = "Wilcoxon signed-rank test (normal approximation)"
         let test = TestResult(statistic: statistic, pValue: p, alternative: alternative, method: label)
         return SignedRankResult(test: test, rankSumPositive: rPlus, rankSumNegative: rMinus, count: d.count,
                                 zeroDifferences: zeros, hasTies: hasTies, z: z)
@@ -156,12 +164,15 @@ public enum RankTests {
     ///
     /// Uₓ = Rₓ − nₓ(nₓ+1)/2 with mid-ranks. Two-sided uses U = max(Uₓ, Uᵧ) and doubles the upper tail
     /// (capped at 1); `greater` uses Uₓ, `less` uses Uᵧ. Asymptotic: z = (U − nₓnᵧ/2 − ½·cc)/σ,
-    /// σ² = nₓnᵧ/12 · ((n+1) − Σ(t³−t)/(n(n−1))). Exact: the permutation distribution of U (no ties).
+    /// σ² = nₓnᵧ/12 · ((n+1) − Σ(t³−t)/(n(n−1))). Exact: P(U ≥ ⌊U⌋) under the tie-free permutation
+    /// distribution (as scipy; with ties this makes no tie correction). The exact table needs
+    /// min·max²/2 doubles; beyond 40 MB (about 215 per group) the normal approximation is used and
+    /// `method` says so.
     public static func mannWhitney(_ x: [Double], _ y: [Double], continuityCorrection: Bool = true,
                                    method: RankTestMethod = .asymptotic,
                                    alternative: Alternative = .twoSided) throws -> MannWhitneyResult {
-        try Check.finite(x, "x")
-        try Check.finite(y, "y")
+        try ClassicalInput.finite(x, "x")
+        try ClassicalInput.finite(y, "y")
         guard !x.isEmpty, !y.isEmpty else {
             throw ClassicalTestError(.insufficientData, "Mann–Whitney needs both samples non-empty, got \(x.count) and \(y.count)")
         }
@@ -179,16 +190,23 @@ public enum RankTests {
         }
         var p: Double
         let label: String
-        if method == .exact && !hasTies {
-            let distribution = mannWhitneyDistribution(x.count, y.count)
-            let k = Int(u.rounded())
-            p = k < distribution.count ? distribution[k...].reduce(0, +) : 0
-            label = "Mann–Whitney U test (exact)"
+        let small = Double(min(x.count, y.count)), large = Double(max(x.count, y.count))
+        let exactFeasible = small * large * large / 2 <= 5e6 // DP table size in doubles (≤ 40 MB)
+        if method == .exact && exactFeasible {
+            // Tie-free null distribution; with ties U is truncated to an integer first, as scipy
+            // (`_MWU.sf(U.astype(int64))`), which makes no correction for ties. The distribution of U
+            // is the same for sizes (m, n) and (n, m), so the smaller size drives the recursion.
+            let distribution = mannWhitneyDistribution(min(x.count, y.count), max(x.count, y.count))
+            let k = Int(u.rounded(.towardZero))
+            p = k < distribution.count ? Descriptive.neumaierSum(Array(distribution[k...])) : 0
+            label = hasTies ? "Mann–Whitney U test (tie-free exact distribution; no tie correction)"
+                : "Mann–Whitney U test (exact)"
         } else {
             let sigma = (nx * ny / 12 * ((n + 1) - tieSum(ties) / (n * (n - 1)))).squareRoot()
             let z = (u - nx * ny / 2 - (continuityCorrection ? 0.5 : 0)) / sigma
             p = Normal.sf(z)
-            label = method == .exact ? "Mann–Whitney U test (normal approximation; exact unavailable with ties)"
+            label = method == .exact
+                ? "Mann–Whitney U test (normal approximation: exact table for these sizes would exceed 40 MB)"
                 : "Mann–Whitney U test (normal approximation)"
         }
         if alternative == .twoSided { p = min(1, 2 * p) }
@@ -201,7 +219,7 @@ public enum RankTests {
     static func mannWhitneyDistribution(_ m: Int, _ n: Int) -> [Double] {
         // table[j][u] for the current i.
         var previous = Array(repeating: [1.0], count: n + 1) // i = 0: U = 0 only
-        for i in 1...max(m, 1) where m > 0 {
+        for i in stride(from: 1, through: m, by: 1) {
             var current: [[Double]] = []
             for j in 0...n {
                 var row = Array(repeating: 0.0, count: i * j + 1)

@@ -20,7 +20,7 @@ public enum TTest {
     /// Paired test on the differences `after − before` (a one-sample test of mean difference 0).
     public static func paired(after: [Double], before: [Double], alternative: Alternative = .twoSided,
                               confidenceLevel: Double = 0.95) throws -> TestResult {
-        try Check.paired(after, before)
+        try ClassicalInput.paired(after, before)
         var result = try oneSample(zip(after, before).map { $0 - $1 }, alternative: alternative,
                                    confidenceLevel: confidenceLevel)
         result.method = "Paired t test"
@@ -30,8 +30,8 @@ public enum TTest {
     /// One-sample test of mean(x) = `nullMean`, df = n − 1.
     public static func oneSample(_ x: [Double], nullMean: Double = 0, alternative: Alternative = .twoSided,
                                  confidenceLevel: Double = 0.95) throws -> TestResult {
-        try Check.level(confidenceLevel)
-        try Check.finite(x, "x")
+        try ClassicalInput.level(confidenceLevel)
+        try ClassicalInput.finite(x, "x")
         guard x.count >= 2 else { throw ClassicalTestError(.insufficientData, "one-sample t test needs n ≥ 2, got \(x.count)") }
         let n = Double(x.count)
         let mean = Descriptive.mean(x)
@@ -42,9 +42,9 @@ public enum TTest {
 
     private static func independent(_ x: [Double], _ y: [Double], equalVariances: Bool, alternative: Alternative,
                                      confidenceLevel: Double) throws -> TestResult {
-        try Check.level(confidenceLevel)
-        try Check.finite(x, "x")
-        try Check.finite(y, "y")
+        try ClassicalInput.level(confidenceLevel)
+        try ClassicalInput.finite(x, "x")
+        try ClassicalInput.finite(y, "y")
         guard x.count >= 2, y.count >= 2 else {
             throw ClassicalTestError(.insufficientData, "two-sample t test needs n ≥ 2 per group, got \(x.count) and \(y.count)")
         }
@@ -71,7 +71,7 @@ public enum TTest {
                                alternative: Alternative, confidenceLevel: Double, method: String) -> TestResult {
         let t = estimate / standardError
         let distribution = StudentT(degreesOfFreedom: degreesOfFreedom)
-        let p = t.isNaN ? .nan : pValue(lowerTail: distribution.cdf(t), upperTail: distribution.sf(t), alternative: alternative)
+        let p = t.isNaN ? .nan : tailPValue(lower: distribution.cdf(t), upper: distribution.sf(t), alternative: alternative)
         let interval = symmetricInterval(estimate: estimate + shift, standardError: standardError,
                                          confidenceLevel: confidenceLevel, alternative: alternative,
                                          inverseSurvival: distribution.inverseSurvival)

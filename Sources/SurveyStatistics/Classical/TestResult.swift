@@ -10,7 +10,9 @@ public enum Alternative: String, Sendable, Equatable, CaseIterable {
 
 /// A confidence interval; an open end of a one-sided interval is −∞ or +∞.
 public struct ConfidenceInterval: Sendable, Equatable {
+    /// Lower bound (−∞ for an upper one-sided interval).
     public var lower: Double
+    /// Upper bound (+∞ for a lower one-sided interval).
     public var upper: Double
     /// Nominal coverage, e.g. 0.95.
     public var level: Double
@@ -54,6 +56,7 @@ public struct TestResult: Sendable, Equatable {
 
 /// Invalid input to a classical test, with a stable code and the offending context.
 public struct ClassicalTestError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable error codes.
     public enum Code: String, Sendable, Equatable {
         /// Too few observations for the statistic (e.g. n < 2 for a variance).
         case insufficientData
@@ -65,7 +68,9 @@ public struct ClassicalTestError: Error, Sendable, Equatable, CustomStringConver
         case nonFiniteInput
     }
 
+    /// What went wrong.
     public let code: Code
+    /// The offending input, with names and values.
     public let context: String
 
     public init(_ code: Code, _ context: String) {
@@ -76,7 +81,7 @@ public struct ClassicalTestError: Error, Sendable, Equatable, CustomStringConver
     public var description: String { "\(code.rawValue): \(context)" }
 }
 
-enum Check {
+enum ClassicalInput {
     static func level(_ confidenceLevel: Double) throws {
         guard confidenceLevel > 0, confidenceLevel < 1 else {
             throw ClassicalTestError(.invalidArgument, "confidenceLevel must lie in (0, 1), got \(confidenceLevel)")
@@ -101,11 +106,11 @@ enum Check {
 }
 
 /// p-value of a statistic with continuous null distribution given its two tails.
-func pValue(lowerTail: Double, upperTail: Double, alternative: Alternative) -> Double {
+func tailPValue(lower: Double, upper: Double, alternative: Alternative) -> Double {
     switch alternative {
-    case .less: return lowerTail
-    case .greater: return upperTail
-    case .twoSided: return min(1, 2 * min(lowerTail, upperTail))
+    case .less: return lower
+    case .greater: return upper
+    case .twoSided: return min(1, 2 * min(lower, upper))
     }
 }
 

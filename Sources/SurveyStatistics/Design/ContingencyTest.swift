@@ -10,7 +10,10 @@ public enum ChiSquareAdjustment: String, Sendable, CaseIterable {
 
 /// A design-based test of independence with its tables.
 public struct ContingencyTest: Sendable, Equatable {
-    public var test: SurveyTestResult
+    /// The test; `degreesOfFreedom` is the (numerator) df.
+    public var test: TestResult
+    /// The F test's denominator df d·ν (nil for the χ² form).
+    public var denominatorDegreesOfFreedom: Double?
     public var rowLevels: [String]
     public var columnLevels: [String]
     /// Weighted counts scaled to the number of rows (R `svytable(..., Ntotal = n)`), [row][column].
@@ -32,10 +35,12 @@ extension DesignBasedVariance {
     ///   - rows, columns: category labels per row (nil = missing; such rows are left out of the
     ///     table but count in n, as in R).
     ///   - rowLevels, columnLevels: level order (nil = sorted by bytes).
+    ///   - domain: rows of the domain (R `svychisq(..., subset(design, ...))`): n is then the number
+    ///     of domain rows and ν the domain's degrees of freedom.
     ///   - adjustment: second-order F (default) or first-order χ².
     /// - Throws: `lengthMismatch`, `invalidArgument` (fewer than 2 levels), `lonelyPSU`.
     public func independenceTest(rows: [String?], columns: [String?], rowLevels: [String]? = nil,
-                                 columnLevels: [String]? = nil,
+                                 columnLevels: [String]? = nil, domain: [Bool]? = nil,
                                  adjustment: ChiSquareAdjustment = .secondOrderF) throws -> ContingencyTest {
         guard rows.count == rowCount, columns.count == rowCount else {
             throw DesignError(.lengthMismatch, "the table variables must have \(rowCount) values")
@@ -48,7 +53,11 @@ extension DesignBasedVariance {
         guard nr >= 2, nc >= 2 else {
             throw DesignError(.invalidArgument, "a test of independence needs at least 2 levels of each variable (got \(nr) × \(nc))")
         }
-        let n = Double(rowCount)
+        if let domain, domain.count != rowCount {
+            throw DesignError(.lengthMismatch, "the domain has \(domain.count) entries for \(rowCount) rows")
+        }
+        let inDomain = domain ?? [Bool](repeating: true, count: rowCount)
+        let n = Double(inDomain.filter { $0 }.count)
         // Cell indicators, rows varying fastest (R interaction()).
         var cells: [DomainStatistic] = []
         for j in 0..<nc {
@@ -57,7 +66,7 @@ extension DesignBasedVariance {
                     guard let r = rows[k], let c = columns[k] else { return .nan }
                     return r == rl[i] && c == cl[j] ? 1 : 0
                 }
-                cells.append(DomainStatistic(.mean(indicator)))
+                cells.append(DomainStatistic(.mean(indicator), domain: domain))
             }
         }
         let joint = try jointEstimates(cells, deff: nil)
@@ -66,7 +75,7 @@ extension DesignBasedVariance {
         // Weighted table scaled to n.
         var observed = [[Double]](repeating: [Double](repeating: 0, count: nc), count: nr)
         var total = 0.0
-        for k in 0..<rowCount {
+        for k in 0..<rowCount where inDomain[k] {
             guard let r = rows[k], let c = columns[k], let i = rl.firstIndex(of: r), let j = cl.firstIndex(of: c) else { continue }
             observed[i][j] += weights[k]; total += weights[k]
         }
@@ -111,7 +120,7 @@ extension DesignBasedVariance {
         // Δ = denom⁻¹ numr, column by column.
         var delta = [[Double]](repeating: [Double](repeating: 0, count: q), count: q)
         for b in 0..<q {
-            let column = try solveSymmetric(denom, (0..<q).map { numr[$0][b] })
+            let column = try solveLinearSystem(denom, (0..<q).map { numr[$0][b] })
             for a in 0..<q { delta[a][b] = column[a] }
         }
         var trace = 0.0, trace2 = 0.0
@@ -120,20 +129,22 @@ extension DesignBasedVariance {
             for b in 0..<q { trace2 += delta[a][b] * delta[b][a] }
         }
         let d0 = trace * trace / trace2
-        let nu = Double(degreesOfFreedom)
-        let test: SurveyTestResult
+        let nu = domain == nil ? Double(degreesOfFreedom) : joint.estimates.map(\.degreesOfFreedom).max() ?? .nan
+        let test: TestResult
+        var ddf: Double? = nil
         switch adjustment {
         case .secondOrderF:
             let f = x2 / trace
-            test = SurveyTestResult(statistic: f, degreesOfFreedom: [d0, d0 * nu],
-                                    pValue: FDistribution(numeratorDegreesOfFreedom: d0, denominatorDegreesOfFreedom: d0 * nu).sf(f),
-                                    method: "Pearson's X^2: Rao & Scott adjustment")
+            ddf = d0 * nu
+            test = TestResult(statistic: f, degreesOfFreedom: d0,
+                              pValue: FDistribution(numeratorDegreesOfFreedom: d0, denominatorDegreesOfFreedom: d0 * nu).sf(f),
+                              method: "Pearson's X^2: Rao & Scott adjustment")
         case .firstOrder:
-            test = SurveyTestResult(statistic: x2, degreesOfFreedom: [Double(q)],
-                                    pValue: ChiSquared(degreesOfFreedom: Double(q)).sf(x2 / (trace / Double(q))),
-                                    method: "Pearson's X^2: Rao & Scott adjustment")
+            test = TestResult(statistic: x2, degreesOfFreedom: Double(q),
+                              pValue: ChiSquared(degreesOfFreedom: Double(q)).sf(x2 / (trace / Double(q))),
+                              method: "Pearson's X^2: Rao & Scott adjustment")
         }
-        return ContingencyTest(test: test, rowLevels: rl, columnLevels: cl, observed: observed, expected: expected,
+        return ContingencyTest(test: test, denominatorDegreesOfFreedom: ddf, rowLevels: rl, columnLevels: cl, observed: observed, expected: expected,
                                generalisedDesignEffects: [trace, d0])
     }
 }

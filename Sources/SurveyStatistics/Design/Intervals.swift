@@ -24,7 +24,7 @@ extension Estimate {
 
 /// How ``DesignBasedVariance/proportionInterval(_:domain:method:level:degreesOfFreedom:)`` builds
 /// the interval for a proportion (R `svyciprop(method = ...)`).
-public enum ProportionIntervalMethod: String, Sendable, CaseIterable {
+public enum SurveyProportionMethod: String, Sendable, CaseIterable {
     /// Wald interval on the logit scale from the intercept-only quasi-binomial model; at
     /// convergence its coefficient is logit(p̂) with variance var(p̂)/(p̂(1−p̂))², as `xlogit`.
     case logit
@@ -52,7 +52,7 @@ public struct ProportionInterval: Sendable, Equatable {
     public var level: Double
     /// Degrees of freedom of the t quantiles (`.infinity` = normal).
     public var degreesOfFreedom: Double
-    public var method: ProportionIntervalMethod
+    public var method: SurveyProportionMethod
     /// Rows that contributed.
     public var sampleSize: Int
 }
@@ -70,7 +70,7 @@ extension DesignBasedVariance {
     ///   - level: confidence level in (0, 1).
     ///   - degreesOfFreedom: df of the t quantiles; nil = the domain's design df (R `degf(design)`).
     /// - Throws: `invalidArgument` for y outside [0, 1] or level ∉ (0, 1); `emptyDomain`, `lonelyPSU`.
-    public func proportionInterval(_ y: [Double], domain: [Bool]? = nil, method: ProportionIntervalMethod = .logit,
+    public func proportionInterval(_ y: [Double], domain: [Bool]? = nil, method: SurveyProportionMethod = .logit,
                                    level: Double = 0.95, degreesOfFreedom: Double? = nil) throws -> ProportionInterval {
         guard level > 0, level < 1 else {
             throw DesignError(.invalidArgument, "confidence level \(level) is not in (0, 1)", hint: "use e.g. 0.95")

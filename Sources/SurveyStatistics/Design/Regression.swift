@@ -1,6 +1,6 @@
 import Foundation
 
-/// The model family of ``DesignBasedVariance/regression(columns:response:family:domain:maxIterations:epsilon:)``.
+/// The model family of ``DesignBasedVariance/regression(columns:response:family:domain:offset:maxIterations:epsilon:)``.
 public enum RegressionFamily: String, Sendable, CaseIterable {
     /// Linear regression (identity link, constant variance).
     case gaussian
@@ -81,28 +81,6 @@ public struct SurveyRegression: Sendable, Equatable {
     }
 }
 
-/// A design-based test result (statistic, its degrees of freedom, p-value).
-public struct SurveyTestResult: Sendable, Equatable {
-    /// The test statistic (t, F or X²).
-    public var statistic: Double
-    /// Degrees of freedom: [df] for t and X², [numerator, denominator] for F.
-    public var degreesOfFreedom: [Double]
-    public var pValue: Double
-    /// The estimate tested (difference of means for a t test), if any.
-    public var estimate: Double?
-    /// Its 95 % confidence interval (t tests).
-    public var confidenceInterval: (lower: Double, upper: Double)?
-    /// Method description, as R prints it.
-    public var method: String
-
-    public static func == (a: SurveyTestResult, b: SurveyTestResult) -> Bool {
-        a.statistic == b.statistic && a.degreesOfFreedom == b.degreesOfFreedom && a.pValue == b.pValue
-            && a.estimate == b.estimate && a.method == b.method
-            && a.confidenceInterval?.lower == b.confidenceInterval?.lower
-            && a.confidenceInterval?.upper == b.confidenceInterval?.upper
-    }
-}
-
 /// Iteratively reweighted least squares for one weight vector (R `glm.fit`): stops when
 /// |D − D_old|/(|D| + 0.1) < epsilon.
 struct IRLSFit {
@@ -112,12 +90,12 @@ struct IRLSFit {
     var iterations: Int
 }
 
-func irls(x: Matrix, y: [Double], weights w: [Double], family: RegressionFamily, start: [Double]?,
+func irls(x: Matrix, y: [Double], weights w: [Double], offset: [Double], family: RegressionFamily, start: [Double]?,
           maxIterations: Int, epsilon: Double) throws -> IRLSFit {
     let n = y.count
     var eta: [Double]
     if let start {
-        eta = try x.multiply(start)
+        eta = zip(try x.multiply(start), offset).map { $0 + $1 }
     } else {
         // R's initialisation: binomial mustart (wy + 0.5)/(w + 1); poisson y + 0.1; gaussian y.
         eta = (0..<n).map { i in
@@ -136,7 +114,7 @@ func irls(x: Matrix, y: [Double], weights w: [Double], family: RegressionFamily,
         var z = [Double](repeating: 0, count: n), ww = [Double](repeating: 0, count: n)
         for i in 0..<n {
             let d = family.muEta(mu[i])
-            z[i] = eta[i] + (y[i] - mu[i]) / d
+            z[i] = eta[i] - offset[i] + (y[i] - mu[i]) / d
             ww[i] = w[i] * d * d / max(family.variance(mu[i]), Double.ulpOfOne)
             if family == .gaussian { ww[i] = w[i] }
         }
@@ -151,7 +129,7 @@ func irls(x: Matrix, y: [Double], weights w: [Double], family: RegressionFamily,
             throw DesignError(.invalidArgument, "the regression's predictors are collinear (aliased coefficients)",
                               hint: "remove redundant predictors")
         }
-        eta = try x.multiply(beta)
+        eta = zip(try x.multiply(beta), offset).map { $0 + $1 }
         mu = eta.map(family.linkInverse)
         var dev = 0.0
         for i in 0..<n where w[i] != 0 { dev += w[i] * family.deviance(y[i], mu[i]) }
@@ -183,14 +161,16 @@ extension DesignBasedVariance {
     ///   - response: y; NaN (in y or any column) = missing, left out (R `na.omit` → subset).
     ///   - family: model family.
     ///   - domain: rows of the domain (nil = all); the variance keeps the full design.
+    ///   - offset: a known term added to the linear predictor (e.g. log exposure); nil = none.
     ///   - maxIterations, epsilon: IRLS control (R `glm.control`).
     /// - Throws: `lengthMismatch`, `invalidArgument` (collinear predictors, y outside the family's
     ///   range), `notConverged`, `emptyDomain`, `lonelyPSU`.
     public func regression(columns: [[Double]], response y: [Double], family: RegressionFamily = .gaussian,
-                           domain: [Bool]? = nil, maxIterations: Int = 100, epsilon: Double = 1e-12) throws -> SurveyRegression {
+                           domain: [Bool]? = nil, offset: [Double]? = nil, maxIterations: Int = 100,
+                           epsilon: Double = 1e-12) throws -> SurveyRegression {
         let p = columns.count
         guard p > 0 else { throw DesignError(.invalidArgument, "the regression has no predictors") }
-        let active = try activeRows(columns + [y], domain: domain)
+        let active = try activeRows(columns + [y] + (offset.map { [$0] } ?? []), domain: domain)
         let rows = (0..<rowCount).filter { active[$0] }
         guard rows.count > p else {
             throw DesignError(.emptyDomain, "the regression has \(rows.count) complete rows for \(p) coefficients")
@@ -205,12 +185,14 @@ extension DesignBasedVariance {
             }
         }
         let ys = rows.map { y[$0] }
+        let off = rows.map { offset?[$0] ?? 0 }
         let x = try Matrix(rows.map { i in columns.map { $0[i] } })
         let sumW = rows.reduce(0.0) { $0 + weights[$1] }
         guard sumW > 0 else { throw DesignError(.emptyDomain, "the regression rows have zero total weight") }
         let meanW = sumW / Double(rows.count)
         let w = rows.map { weights[$0] / meanW }
-        let fit = try irls(x: x, y: ys, weights: w, family: family, start: nil, maxIterations: maxIterations, epsilon: epsilon)
+        let fit = try irls(x: x, y: ys, weights: w, offset: off, family: family, start: nil, maxIterations: maxIterations,
+                           epsilon: epsilon)
         var covariance: [[Double]]
         var dispersion: Double
         let residualDF: Int
@@ -238,8 +220,8 @@ extension DesignBasedVariance {
             for column in rep.replicateWeights {
                 let wr = rows.map { column[$0] }
                 let total = wr.reduce(0, +)
-                let f = try irls(x: x, y: ys, weights: wr.map { $0 / total }, family: family, start: fit.coefficients,
-                                 maxIterations: maxIterations, epsilon: epsilon)
+                let f = try irls(x: x, y: ys, weights: wr.map { $0 / total }, offset: off, family: family,
+                                 start: fit.coefficients, maxIterations: maxIterations, epsilon: epsilon)
                 betas.append(f.coefficients)
             }
             let items = (0..<p).map { a in
@@ -285,27 +267,29 @@ extension DesignBasedVariance {
     ///   - y: outcome (NaN = missing).
     ///   - group: 0/1 group indicator (NaN = missing); the difference is group 1 − group 0.
     ///   - domain: rows of the domain (R `subset(design, ...)`).
-    public func twoSampleTTest(_ y: [Double], group: [Double], domain: [Bool]? = nil) throws -> SurveyTestResult {
+    public func twoSampleTTest(_ y: [Double], group: [Double], domain: [Bool]? = nil) throws -> TestResult {
         for (i, g) in group.enumerated() where !(g.isNaN || g == 0 || g == 1) {
             throw DesignError(.invalidArgument, "row \(i + 1): the group indicator is \(g); it must be 0 or 1")
         }
         let fit = try regression(columns: [[Double](repeating: 1, count: rowCount), group], response: y,
                                  family: .gaussian, domain: domain)
-        let t = fit.tValues[1]
-        return SurveyTestResult(statistic: t, degreesOfFreedom: [Double(fit.residualDegreesOfFreedom)],
-                                pValue: fit.pValues[1], estimate: fit.coefficients[1],
-                                confidenceInterval: fit.confidenceIntervals(level: 0.95)[1], method: "Design-based t-test")
+        let ci = fit.confidenceIntervals(level: 0.95)[1]
+        return TestResult(statistic: fit.tValues[1], degreesOfFreedom: Double(fit.residualDegreesOfFreedom),
+                          pValue: fit.pValues[1], estimate: fit.coefficients[1],
+                          confidenceInterval: ConfidenceInterval(lower: ci.lower, upper: ci.upper, level: 0.95),
+                          method: "Design-based t-test")
     }
 
     /// Design-based one-sample t test of H₀: mean = 0 (R `svyttest(y ~ 0)`): t = ȳ/SE on degf − 1 df.
-    public func oneSampleTTest(_ y: [Double], domain: [Bool]? = nil) throws -> SurveyTestResult {
+    public func oneSampleTTest(_ y: [Double], domain: [Bool]? = nil) throws -> TestResult {
         let m = try mean(y, domain: domain, deff: false, baseline: .withoutReplacement)
         let df = m.degreesOfFreedom - 1
         let t = m.value / m.standardError
-        var ci = m
-        ci.degreesOfFreedom = df
-        return SurveyTestResult(statistic: t, degreesOfFreedom: [df],
-                                pValue: 2 * StudentT(degreesOfFreedom: df).cdf(-abs(t)), estimate: m.value,
-                                confidenceInterval: ci.confidenceInterval(level: 0.95), method: "Design-based one-sample t-test")
+        var e = m
+        e.degreesOfFreedom = df
+        let ci = e.confidenceInterval(level: 0.95)
+        return TestResult(statistic: t, degreesOfFreedom: df, pValue: 2 * StudentT(degreesOfFreedom: df).cdf(-abs(t)),
+                          estimate: m.value, confidenceInterval: ConfidenceInterval(lower: ci.lower, upper: ci.upper, level: 0.95),
+                          method: "Design-based one-sample t-test")
     }
 }

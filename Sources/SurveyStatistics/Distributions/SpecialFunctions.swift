@@ -163,7 +163,7 @@ public enum SpecialFunctions {
         if prefix == 0 { return 0 }
         var term = 1.0, sum = 1.0, ap = a
         var compensation = 0.0
-        for _ in 0..<100_000 {
+        for _ in 0..<10_000_000 {
             ap += 1
             term *= x / ap
             // Kahan summation: the series can need thousands of terms when a is large.
@@ -196,7 +196,7 @@ public enum SpecialFunctions {
         if prefix == 0 { return 0 }
         // 1/(b₀ + a₁/(b₁ + a₂/(b₂ + …))) with b_i = x + 2i + 1 − a, a_i = −i(i − a).
         var lentz = Lentz(start: x + 1 - a)
-        for i in 1..<100_000 {
+        for i in 1..<10_000_000 {
             let delta = lentz.step(numerator: -Double(i) * (Double(i) - a), denominator: x + 1 - a + 2 * Double(i))
             if abs(delta - 1) < 1e-16 { break }
         }
@@ -307,7 +307,7 @@ public enum SpecialFunctions {
         // d₂ₘ = m(b−m)x/((a+2m−1)(a+2m)).
         var lentz = Lentz(start: 1)
         _ = lentz.step(numerator: -(a + b) * x / (a + 1), denominator: 1)
-        for mi in 1..<100_000 {
+        for mi in 1..<10_000_000 {
             let m = Double(mi), m2 = 2 * m
             _ = lentz.step(numerator: m * (b - m) * x / ((a - 1 + m2) * (a + m2)), denominator: 1)
             let delta = lentz.step(numerator: -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)),
