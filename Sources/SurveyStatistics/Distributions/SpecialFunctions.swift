@@ -231,7 +231,7 @@ public enum SpecialFunctions {
         if y == 0 { return (1, 0) }
         // One shape parameter huge, the other moderate: the continued fraction needs thousands of
         // terms and accumulates rounding; use the large-parameter expansion instead.
-        if max(a, b) >= largeShapeThreshold && min(a, b) <= min(20, max(a, b) / 50) {
+        if max(a, b) >= largeShapeThreshold && min(a, b) <= min(1000, max(a, b) / 50) {
             if a >= b { return betaLargeShapeExpansion(a: a, b: b, x: x, y: y) }
             let swapped = betaLargeShapeExpansion(a: b, b: a, x: y, y: x)
             return (swapped.upper, swapped.lower)
@@ -269,7 +269,9 @@ public enum SpecialFunctions {
         let logX = x <= 0.5 ? log(x) : log1p(-y)
         let z = -nu * logX
         // log K = log Γ(a+b) − log Γ(a) − b log ν, by Stirling differences (no large cancellation).
-        let logK = (a - 0.5) * log1p(b / a) - b + b * log1p((b + 1) / (2 * nu))
+        // (a − ½)·log1p(b/a) − b = a·[log1p(t) − t] − ½·log1p(t), t = b/a, written without cancellation.
+        let t = b / a
+        let logK = a * log1pMinusX(t) - 0.5 * log1p(t) + b * log1p((b + 1) / (2 * nu))
             + stirlingError(a + b) - stirlingError(a)
         let k = exp(logK)
         // g_k: coefficients of u^(2k) in (b − 1) log(sinh(u/2)/(u/2)).
