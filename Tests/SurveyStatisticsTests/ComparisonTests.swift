@@ -127,7 +127,7 @@ private func areaPanel(seed: UInt64, effect: Double, treatedAreas: Int = 4)
     let r = try GroupComparison.compare(outcome: d.y, group: after, design: design)
     let tt = try design.twoSampleTTest(d.y, group: d.post)
     #expect(near(r.difference, tt.estimate ?? .nan) && near(r.statistic, tt.statistic) && near(r.pValue, tt.pValue))
-    #expect(r.degreesOfFreedom == tt.degreesOfFreedom[0])
+    #expect(r.degreesOfFreedom == tt.degreesOfFreedom)
     let joint = try design.jointEstimates([DomainStatistic(.mean(d.y), domain: d.post.map { $0 == 0 }),
                                            DomainStatistic(.mean(d.y), domain: d.post.map { $0 == 1 })])
     let change = ChangeEstimate(from: joint.estimates[0].value, to: joint.estimates[1].value, covariance: joint.covariance,

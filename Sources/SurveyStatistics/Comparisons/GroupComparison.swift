@@ -115,7 +115,7 @@ public enum GroupComparison {
             let cols: [String?] = (0..<n).map { domain[$0] ? (y[$0] == 1 ? "1" : "0") : nil }
             if let rs = try? design.independenceTest(rows: rows, columns: cols, rowLevels: ["A", "B"], columnLevels: ["0", "1"]) {
                 tests.append(NamedTest(name: "Rao-Scott chi-square (design-based, second-order F)", statistic: rs.test.statistic,
-                                       degreesOfFreedom: rs.test.degreesOfFreedom.first, pValue: rs.test.pValue))
+                                       degreesOfFreedom: rs.test.degreesOfFreedom, pValue: rs.test.pValue))
             }
             effects.append(EffectMeasure(name: "risk_difference", value: difference,
                                          lower: difference - inf.critical * se, upper: difference + inf.critical * se))

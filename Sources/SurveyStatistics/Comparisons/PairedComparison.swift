@@ -47,7 +47,7 @@ public enum PairedComparison {
         let d = (0..<n).map { after[$0] - before[$0] }
         let m = try design.mean(d)
         // The one-sample design-based t test of the differences (df as R svyttest(d ~ 0)).
-        let df = try design.oneSampleTTest(d).degreesOfFreedom.first ?? m.degreesOfFreedom
+        let df = try design.oneSampleTTest(d).degreesOfFreedom ?? m.degreesOfFreedom
         let inf = tInference(statistic: m.value / m.standardError, degreesOfFreedom: df, confidenceLevel: confidenceLevel)
         let a = rows.map { after[$0] }, b = rows.map { before[$0] }
         let binary = (a + b).allSatisfy { $0 == 0 || $0 == 1 }

@@ -98,7 +98,7 @@ public enum PropensityScore {
         let meanW = sw.reduce(0, +) / Double(rows.count)
         let fit: IRLSFit
         do {
-            fit = try irls(x: x, y: rows.map { treatment[$0] }, weights: sw.map { $0 / meanW }, family: .quasibinomial,
+            fit = try irls(x: x, y: rows.map { treatment[$0] }, weights: sw.map { $0 / meanW }, offset: [Double](repeating: 0, count: rows.count), family: .quasibinomial,
                            start: nil, maxIterations: 100, epsilon: 1e-10)
         } catch {
             throw ComparisonError(.notEstimable, "the propensity model could not be fitted: \(error)",
