@@ -44,7 +44,10 @@ public struct PlannedAnalysis: Sendable {
 
 /// Every analysis kind a plan may name.
 public enum AnalysisRegistry {
-    public static let kinds: [any Analysis.Type] = []
+    public static let kinds: [any Analysis.Type] = [
+        DiDAnalysis.self,
+        PropensityAnalysis.self,
+    ]
 
     static func type(named kind: String) -> (any Analysis.Type)? { kinds.first { $0.kind == kind } }
     static var names: [String] { kinds.map { $0.kind }.sorted() }
