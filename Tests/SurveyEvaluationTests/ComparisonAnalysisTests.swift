@@ -7,7 +7,8 @@ import Testing
 /// The synthetic exports of Fixtures/compare, written with SeededGenerator: 8 neighbourhoods
 /// (N1–N4 programme, N5–N8 comparison), 15 households per neighbourhood and wave. Wellbeing =
 /// 50 + neighbourhood shock + 2·after + 4·programme·after − 3·lone_parent + noise, so the true DiD
-/// is 4; lone parents are more common in the programme area (confounding).
+/// is 4; lone parents are more common in the programme area (confounding). A household keeps its
+/// id `h<neighbourhood>-<n>` in both waves (a panel for kind: paired).
 enum ComparisonFixture {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/compare")
@@ -32,13 +33,15 @@ enum ComparisonFixture {
                         let years = 1 + Double(rng.nextIndex(below: 4))
                         let visits = rng.nextPoisson(mean: years * (programme && after ? 2.0 : 3.0))
                         let weight = 1 + Double(rng.nextIndex(below: 3))
-                        lines.append("\(area.prefix(1))\(wave.prefix(1))\(hood)-\(h),N\(hood + 1),\(weight),"
+                        lines.append("h\(hood)-\(h),N\(hood + 1),\(weight),"
                                      + String(format: "%.2f", y) + ",\(safe),\(age),\(lone),\(visits),\(years)")
                     }
                 }
                 out.append(("\(area)_\(wave).csv", lines.joined(separator: "\n") + "\n"))
             }
         }
+        // Routine counts for the table form of rate_ratio (hand-checked below).
+        out.append(("protection_orders.csv", "level,count,exposure\nbefore,50,1000\nafter,20,1000\n"))
         return out
     }
 
@@ -105,5 +108,57 @@ enum ComparisonFixture {
         #expect(abs(after) < abs(before))
         #expect(abs(after) < 0.1)
         #expect(p.tables[2].rows.count == 2)
+    }
+}
+
+extension ComparisonAnalysisTests {
+    @Test func pairedSectionIsTheWeightedMeanOfLinkedChanges() throws {
+        let report = try ComparisonFixture.report()
+        let p = try #require(report.sections.first { $0.id == "paired-wellbeing" })
+        // Hand check: link the two programme files by hh_id, weight by the after record.
+        func rows(_ file: String) throws -> [String: (w: Double, y: Double)] {
+            let text = try String(contentsOf: ComparisonFixture.directory.appendingPathComponent(file), encoding: .utf8)
+            var out: [String: (Double, Double)] = [:]
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: ",").map(String.init)
+                out[f[0]] = (Double(f[2]) ?? .nan, Double(f[3]) ?? .nan)
+            }
+            return out
+        }
+        var sw = 0.0, swd = 0.0
+        for file in ["programme", "comparison"] {
+            let before = try rows("\(file)_before.csv"), after = try rows("\(file)_after.csv")
+            for (id, a) in after { if let b = before[id] { sw += a.w; swd += a.w * (a.y - b.y) } }
+        }
+        #expect(abs((p.tables[0].rows[0][1].value ?? .nan) - swd / sw) < 1e-9)
+        #expect(p.tables[0].rows.contains { $0[0].text.hasPrefix("Wilcoxon") })
+    }
+
+    @Test func rateRatioFromATableIsTheExactConditionalRatio() throws {
+        let report = try ComparisonFixture.report()
+        let r = try #require(report.sections.first { $0.id == "rate-ratio-protection_orders.csv" })
+        // after 20/1000 vs before 50/1000: RR = 0.4, percentage change −60%; interval = PoissonRateRatio's.
+        let ratio = r.tables[1].rows[0]
+        let direct = try PoissonRateRatio(count1: 20, exposure1: 1000, count2: 50, exposure2: 1000)
+        #expect(abs((ratio[1].value ?? .nan) - 0.4) < 1e-12)
+        #expect(ratio[2].value == direct.exactConditionalInterval.lower && ratio[3].value == direct.exactConditionalInterval.upper)
+        #expect(abs((r.tables[1].rows[1][1].value ?? .nan) + 0.6) < 1e-12)
+        let rows = try #require(report.sections.first { $0.id == "rate-ratio-gp_visits" })
+        #expect(rows.tables.count == 3 && rows.warnings.contains { $0.contains("overdispersed") })
+    }
+
+    @Test func powerSectionUsesTheICCDesignEffect() throws {
+        let report = try ComparisonFixture.report()
+        let p = try #require(report.sections.first { $0.id == "power-feel_safe" })
+        // deff = 1 + (15 − 1)·0.05 = 1.7.
+        let deff = try #require(p.tables[0].rows.first { $0[0].text == "design effect used" }?[1].value)
+        #expect(abs(deff - 1.7) < 1e-12)
+        let baseline = try #require(p.tables[0].rows[0][1].value)
+        let rise = try #require(p.tables[0].rows.first { $0[0].text == "detectable rise to" }?[1].value)
+        // Route: the power at the detectable rise is the requested 0.8.
+        let power = try SurveyStatistics.PowerAnalysis.powerTwoProportions(baseline, rise, n1: 300, n2: 300, designEffect: 1.7)
+        #expect(abs(power - 0.8) < 1e-9)
+        let means = try #require(report.sections.first { $0.id == "power-wellbeing" })
+        #expect(means.tables[0].rows.contains { $0[0].text == "minimum detectable difference" })
     }
 }

@@ -47,6 +47,9 @@ public enum AnalysisRegistry {
     public static let kinds: [any Analysis.Type] = [
         DiDAnalysis.self,
         PropensityAnalysis.self,
+        PairedAnalysis.self,
+        RateRatioAnalysis.self,
+        PowerPlanAnalysis.self,
     ]
 
     static func type(named kind: String) -> (any Analysis.Type)? { kinds.first { $0.kind == kind } }
