@@ -116,6 +116,10 @@ struct CompareCommand: ParsableCommand {
             throw failure("\(data): \(error)")
         } catch let error as IngestError {
             throw failure("\(error)")
+        } catch let error as ClassicalTestError {
+            throw failure("\(data): \(error.context)")
+        } catch let error as LinearAlgebraError {
+            throw failure("\(data): the comparison could not be computed: \(error)")
         }
     }
 }
