@@ -3,7 +3,7 @@ protocol AcceptedRowSink: AnyObject {
     /// Called once, before any row, with the reported column names and header rows.
     func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws
     /// An accepted record; use its first `columnCount` fields, missing ones are `nil`.
-    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws
+    func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws
 }
 
 /// A record kept while the header layout is not yet known.
@@ -30,13 +30,28 @@ final class IngestSession: RecordConsumer {
     private(set) var columns: [String] = []
     private(set) var rawColumnNames: [String] = []
     private(set) var metadata = PlatformMetadata(platform: .generic, columns: [])
-    private var columnCount = 0
+    private(set) var columnCount = 0
 
     private(set) var dataRows = 0
     private(set) var acceptedRows = 0
     private(set) var rejections: [IngestSummary.Rejection] = []
     private(set) var warnings: [IngestSummary.Warning] = []
     private var pendingBlankLines: [Int] = []
+    /// Blank lines after the last record (not warned about).
+    private(set) var droppedBlankLines: [Int] = []
+    /// A session for the second part of a split file: the header is already known.
+    private var isContinuation = false
+
+    /// A session that continues another one after a record boundary (``Ingest`` splits large
+    /// files): no header rows, `columnCount` columns, local data-row and line numbers from 1.
+    init(continuingWith columnCount: Int, validateRecords: Bool) {
+        self.validateRecords = validateRecords
+        self.sink = nil
+        self.onReject = nil
+        self.headerDone = true
+        self.columnCount = columnCount
+        self.isContinuation = true
+    }
 
     /// Largest record kept (bytes); larger records are rejected `field-too-large` because the
     /// table stores 31-bit offsets within a row.
@@ -50,12 +65,19 @@ final class IngestSession: RecordConsumer {
 
     func blankLine(_ line: Int) { pendingBlankLines.append(line) }
 
+    var needsFieldBytes: Bool { !headerDone || sink != nil }
+
+    static func blankLineWarning(_ l: Int) -> IngestSummary.Warning {
+        .init(code: "blank-line-skipped", line: l, message: "blank line skipped")
+    }
+
     private func flushBlankLines() {
-        for l in pendingBlankLines {
-            warnings.append(.init(code: "blank-line-skipped", line: l, message: "blank line \(l) skipped"))
-        }
+        for l in pendingBlankLines { warnings.append(Self.blankLineWarning(l)) }
         pendingBlankLines.removeAll()
     }
+
+    /// Called once the header layout is known, with the number of columns.
+    var onHeaderDecided: ((Int) -> Void)?
 
     func consume(_ record: RecordView) throws {
         flushBlankLines()
@@ -65,7 +87,7 @@ final class IngestSession: RecordConsumer {
                      unterminated: record.unterminated)
             return
         }
-        held.append(HeldRecord(fields: record.fields, raw: Array(record.raw), line: record.line,
+        held.append(HeldRecord(fields: record.fields.copy(), raw: Array(record.raw), line: record.line,
                                issues: record.issues, unterminated: record.unterminated))
         if held.count == 3 { try decideHeader() }
     }
@@ -73,8 +95,9 @@ final class IngestSession: RecordConsumer {
     /// Ends the input. Blank lines after the last record are dropped silently.
     func finish() throws {
         if !headerDone && !held.isEmpty { try decideHeader() }
+        droppedBlankLines = pendingBlankLines
         pendingBlankLines.removeAll()
-        if headerDone && dataRows == 0 {
+        if headerDone && dataRows == 0 && !isContinuation {
             warnings.append(.init(code: "no-data-rows", message: "the file has header rows but no data rows"))
         }
     }
@@ -126,11 +149,14 @@ final class IngestSession: RecordConsumer {
                                   message: "column \(c) has no name; it is reported as '\(columns[c])'"))
         }
         try sink?.begin(columns: columns, rawColumnNames: rawColumnNames, headerRows: headerRows, platform: metadata)
+        onHeaderDecided?(columnCount)
         let rest = held.dropFirst(rows)
         held = []
         for r in rest {
             try r.raw.withUnsafeBufferPointer { raw in
-                try data(fields: r.fields, raw: raw, line: r.line, issues: r.issues, unterminated: r.unterminated)
+                try r.fields.withView { view in
+                    try data(fields: view, raw: raw, line: r.line, issues: r.issues, unterminated: r.unterminated)
+                }
             }
         }
     }
@@ -155,7 +181,7 @@ final class IngestSession: RecordConsumer {
         warnings.append(.init(code: code, dataRow: dataRows, line: line, message: message))
     }
 
-    private func data(fields: FieldBuffer, raw: UnsafeBufferPointer<UInt8>, line: Int, issues: RecordIssues,
+    private func data(fields: FieldsView, raw: UnsafeBufferPointer<UInt8>, line: Int, issues: RecordIssues,
                       unterminated: Bool) throws {
         dataRows += 1
         if unterminated { return try reject("unterminated-quote", raw: raw, line: line) }
@@ -163,25 +189,24 @@ final class IngestSession: RecordConsumer {
             return try reject("nul-byte", raw: raw, line: line)
         }
         if validateRecords && !UTF8Validation.isValid(raw) { return try reject("invalid-encoding", raw: raw, line: line) }
-        if fields.bytes.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
-        let n = fields.spans.count
+        if raw.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
+        let n = fields.count
         if n > columnCount {
-            let extrasEmpty = fields.spans[columnCount...].allSatisfy { $0.start == $0.end }
-            if !extrasEmpty { return try reject("too-many-fields", raw: raw, line: line) }
+            if fields.lastNonEmpty >= columnCount { return try reject("too-many-fields", raw: raw, line: line) }
             warn("trailing-empty-fields", line: line,
-                 "data row \(dataRows) has \(n) fields, the header \(columnCount); the extra fields are empty and dropped")
+                 "\(n) fields, the header has \(columnCount); the extra fields are empty and dropped")
         } else if n < columnCount {
-            warn("short-row", line: line, "data row \(dataRows) has \(n) of \(columnCount) fields; missing cells are empty")
+            warn("short-row", line: line, "\(n) of \(columnCount) fields; the missing cells are empty")
         }
         if issues.strayQuote {
-            warn("stray-quote", line: line, "data row \(dataRows) has a quote inside or after a field; kept as text")
+            warn("stray-quote", line: line, "a quote inside or after a field is kept as text")
         }
         if issues.spaceAroundQuotedField {
             warn("space-around-quoted-field", line: line,
-                 "data row \(dataRows) has spaces or tabs around a quoted field; the quoted text is kept")
+                 "spaces or tabs around a quoted field; the quoted text is kept")
         }
-        if columnCount > 1 && fields.spans.prefix(columnCount).allSatisfy({ $0.start == $0.end }) {
-            warn("empty-record", line: line, "data row \(dataRows) has only empty fields")
+        if columnCount > 1 && fields.lastNonEmpty < 0 {
+            warn("empty-record", line: line, "every field is empty")
         }
         acceptedRows += 1
         try sink?.accept(fields, columnCount: columnCount, dataRow: dataRows, line: line)

@@ -48,14 +48,16 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var rejectedRows: [Rejection]
     public var warnings: [Warning]
     public var fileError: FileError?
-    /// Column names exactly as in the column-name header row (JSON `raw_columns`).
+    /// Column names exactly as in the column-name header row. JSON `columns` holds these (the names as
+    /// written, as the corpus manifest's `column_names`); JSON `unique_columns` holds ``columns``, the
+    /// unique names copro uses to address columns (duplicates renamed `name~2`, empty names filled).
     public var rawColumnNames: [String]
 
     enum CodingKeys: String, CodingKey {
         case file, sha256, encoding, delimiter, lineEnding = "line_ending", platform
         case headerRows = "header_rows", columns, dataRows = "data_rows", acceptedRows = "accepted_rows"
         case rejectedRows = "rejected_rows", warnings, fileError = "file_error"
-        case rawColumnNames = "raw_columns"
+        case uniqueColumns = "unique_columns"
     }
 
     public init(file: String, sha256: String, encoding: String, delimiter: String?, lineEnding: String,
@@ -78,13 +80,13 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         lineEnding = try c.decodeIfPresent(String.self, forKey: .lineEnding) ?? ""
         platform = try c.decode(String.self, forKey: .platform)
         headerRows = try c.decode(Int.self, forKey: .headerRows)
-        columns = try c.decode([String].self, forKey: .columns)
+        rawColumnNames = try c.decode([String].self, forKey: .columns)
+        columns = try c.decodeIfPresent([String].self, forKey: .uniqueColumns) ?? rawColumnNames
         dataRows = try c.decode(Int.self, forKey: .dataRows)
         acceptedRows = try c.decode(Int.self, forKey: .acceptedRows)
         rejectedRows = try c.decode([Rejection].self, forKey: .rejectedRows)
         warnings = try c.decode([Warning].self, forKey: .warnings)
         fileError = try c.decodeIfPresent(FileError.self, forKey: .fileError)
-        rawColumnNames = try c.decodeIfPresent([String].self, forKey: .rawColumnNames) ?? columns
     }
 
     // `file_error` and absent optionals are written as explicit nulls where the contract asks.
@@ -98,13 +100,13 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         try c.encode(lineEnding.isEmpty ? nil : lineEnding, forKey: .lineEnding)
         try c.encode(platform, forKey: .platform)
         try c.encode(headerRows, forKey: .headerRows)
-        try c.encode(columns, forKey: .columns)
+        try c.encode(rawColumnNames, forKey: .columns)
         try c.encode(dataRows, forKey: .dataRows)
         try c.encode(acceptedRows, forKey: .acceptedRows)
         try c.encode(rejectedRows, forKey: .rejectedRows)
         try c.encode(warnings, forKey: .warnings)
         try c.encode(fileError, forKey: .fileError)
-        try c.encode(rawColumnNames, forKey: .rawColumnNames)
+        try c.encode(columns, forKey: .uniqueColumns)
     }
 }
 

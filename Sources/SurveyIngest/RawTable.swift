@@ -66,14 +66,14 @@ public struct RawTable: Sendable, Equatable {
 
     /// Appends an accepted record: the first `columns.count` fields, padded with `nil`.
     /// The caller guarantees the record's bytes fit in 2³¹ − 1 bytes.
-    mutating func appendRecord(_ fields: FieldBuffer, dataRow: Int, line: Int) {
+    mutating func appendRecord(_ fields: FieldsView, dataRow: Int, line: Int) {
         let start = bytes.count
         rowStarts.append(start)
         let n = columns.count
         for c in 0..<n {
             if c < fields.spans.count {
                 let s = fields.spans[c]
-                bytes.append(contentsOf: fields.bytes[s.start..<s.end])
+                bytes.append(contentsOf: fields.field(c))
                 cellEnds.append(UInt32(bytes.count - start) | (s.isNull ? Self.nullBit : 0))
             } else {
                 cellEnds.append(UInt32(bytes.count - start) | Self.nullBit)
@@ -110,7 +110,8 @@ public struct RawTable: Sendable, Equatable {
         return bytes[(rowStarts[row] + begin)..<(rowStarts[row] + end)]
     }
 
-    /// All accepted rows as strings (convenient for small tables; allocates every cell).
+    /// All accepted rows as strings, built anew on every access: O(rows × columns) allocations.
+    /// For tests and small tables only; code that reads cells uses `table[row, column]`.
     public var rows: [[String?]] {
         (0..<rowCount).map { r in (0..<columns.count).map { self[r, $0] } }
     }

@@ -1,7 +1,7 @@
 /// A record as the reader hands it to its consumer. Valid only during the callback.
 struct RecordView {
     /// Fields (bytes back to back, spans).
-    var fields: FieldBuffer
+    var fields: FieldsView
     /// The record's bytes as stored (decoded to UTF-8), without its terminator.
     var raw: UnsafeBufferPointer<UInt8>
     /// 1-based physical line on which the record starts.
@@ -14,6 +14,8 @@ struct RecordView {
 
 /// Receives records and skipped blank lines from a ``RecordReader``.
 protocol RecordConsumer: AnyObject {
+    /// Whether the next record's field values are needed (otherwise only lengths are kept).
+    var needsFieldBytes: Bool { get }
     func consume(_ record: RecordView) throws
     func blankLine(_ line: Int)
 }
@@ -38,16 +40,21 @@ final class RecordReader {
     private(set) var firstTerminator: LineTerminator?
     private(set) var deviatingLines: [(line: Int, terminator: LineTerminator)] = []
 
-    init(delimiter: UInt8) throws {
+    /// - Parameter firstTerminator: for a reader that starts mid-file, the file's first record
+    ///   terminator (what `mixed-line-endings` lines are compared with).
+    init(delimiter: UInt8, firstTerminator: LineTerminator? = nil) throws {
         self.delimiter = delimiter
+        self.firstTerminator = firstTerminator
         self.parser = try LibCSVParser(delimiter: delimiter)
     }
 
     // Reader state; indexes are into `window`.
     private var window: [UInt8] = []
     private var pos = 0
-    private var line = 1
+    private(set) var line = 1
     private var inRecord = false
+    /// The input ended inside a record (an open quote ran to the end).
+    private(set) var endedInRecord = false
     private var lenientPending = false
     private var recStart = 0
     private var recLine = 1
@@ -95,6 +102,25 @@ final class RecordReader {
         return true
     }
 
+    /// Index of the first CR or LF at or after `from` (or `buf.count`), eight bytes at a time.
+    @inline(__always) static func lineBreak(in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var i = from
+        let n = buf.count
+        if let base = buf.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let a = w ^ 0x0A0A_0A0A_0A0A_0A0A, b = w ^ 0x0D0D_0D0D_0D0D_0D0D
+                // A byte of `a` or `b` is zero exactly where `w` holds LF or CR.
+                if ((a &- ones) & ~a | (b &- ones) & ~b) & highs != 0 { break }
+                i += 8
+            }
+        }
+        while i < n && buf[i] != 10 && buf[i] != 13 { i += 1 }
+        return i
+    }
+
     /// Processes every complete line available. Returns `true` when the input is finished.
     private func process(_ buf: UnsafeBufferPointer<UInt8>, eof: Bool, consumer: RecordConsumer) throws -> Bool {
         let n = buf.count
@@ -112,12 +138,7 @@ final class RecordReader {
                 return true
             }
             // Find the end of the physical line.
-            var i = pos
-            while i < n {
-                let b = buf[i]
-                if b == 10 || b == 13 { break }
-                i += 1
-            }
+            let i = Self.lineBreak(in: buf, from: pos)
             let lineEnd = i
             var next = i
             var term: LineTerminator? = nil
@@ -137,6 +158,7 @@ final class RecordReader {
                     continue
                 }
                 inRecord = true; recStart = pos; recLine = line
+                parser.copiesFieldBytes = consumer.needsFieldBytes
                 parser.resetRecord()
             }
             let ok = parser.feed(UnsafeBufferPointer(rebasing: buf[pos..<next]))
@@ -163,6 +185,7 @@ final class RecordReader {
     /// Ends the input inside a record: flushes it through `csv_fini`, or rejects it as unterminated.
     private func finishRecord(_ buf: UnsafeBufferPointer<UInt8>, eof: Bool, consumer: RecordConsumer,
                               lineEnd: Int) throws {
+        endedInRecord = true
         if parser.finish() && parser.recordEnded {
             try consumer.consume(RecordView(
                 fields: parser.fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<lineEnd]),
@@ -170,7 +193,7 @@ final class RecordReader {
         } else {
             parser.resetRecord()
             try consumer.consume(RecordView(
-                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                fields: FieldsView.empty, raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
                 line: recLine, issues: RecordIssues(), unterminated: true))
             try parser.restart()
         }
@@ -184,14 +207,17 @@ final class RecordReader {
         case .needMore:
             return false
         case .unterminated:
+            endedInRecord = true
             try consumer.consume(RecordView(
-                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                fields: FieldsView.empty, raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
                 line: recLine, issues: RecordIssues(), unterminated: true))
             pos = buf.count
         case let .record(rawEnd, next, breaks, terminator, issues):
-            try consumer.consume(RecordView(
-                fields: fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
-                line: recLine, issues: issues, unterminated: false))
+            try fields.withView { view in
+                try consumer.consume(RecordView(
+                    fields: view, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
+                    line: recLine, issues: issues, unterminated: false))
+            }
             count(terminator, line: recLine + breaks - 1)
             pos = next
             line = recLine + breaks

@@ -179,7 +179,7 @@ struct TableCoder {
 
     /// The cell text, `""` when absent (also for a short row in a hand-built table).
     private func cell(_ r: Int, _ c: Int) -> String {
-        c < table.rows[r].count ? table[r, c] ?? "" : ""
+        c < table.columns.count ? table[r, c] ?? "" : ""
     }
 
     private mutating func report(_ r: Int, _ q: Question, _ column: Int, _ value: String, _ rule: ValueParsing.Rule) {

@@ -11,7 +11,8 @@ struct Copro: ParsableCommand {
         version: CoproVersion.string,
         subcommands: [
             ReportCommand.self, IngestCommand.self, ValidateCommand.self, CodebookCommand.self, InstrumentCommand.self,
-            SampleDataCommand.self, EstimateCommand.self, CompareCommand.self,
+            EstimateCommand.self,
+            SampleDataCommand.self, CompareCommand.self,
         ]
     )
 

@@ -410,7 +410,7 @@ struct Columns {
     func labels(_ name: String, missing: Missing) throws -> [String?] {
         let j = try index(name)
         return try table.rows.indices.map { i in
-            guard let cell = table.rows[i][j], !cell.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let cell = table[i, j], !cell.trimmingCharacters(in: .whitespaces).isEmpty else {
                 if missing == .error {
                     throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": value is missing")
                 }

@@ -152,8 +152,11 @@ struct IngestCommand: ParsableCommand {
         if !s.rejectedRows.isEmpty {
             out += "rejected rows (\(s.rejectedRows.count)):\n"
             for r in s.rejectedRows {
-                let raw = r.raw.count > 80 ? String(r.raw.prefix(77)) + "..." : r.raw
-                out += "  data row \(r.dataRow), line \(r.line): \(r.reason): \(raw.debugDescription)\n"
+                // Line breaks and tabs shown as \n, \r, \t; invalid UTF-8 already reads \xHH.
+                let shown = r.raw.replacingOccurrences(of: "\r", with: "\\r")
+                    .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+                let raw = shown.count > 80 ? String(shown.prefix(77)) + "..." : shown
+                out += "  data row \(r.dataRow), line \(r.line): \(r.reason): \(raw)\n"
             }
         }
         return out

@@ -70,38 +70,32 @@ enum CLI {
         #expect(r.status == 2)
     }
 
-    @Test func planErrorsNameLineAndColumn() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-cli-\(getpid())")
+    /// Writes `yaml` as a plan in a fresh temporary folder and runs `copro report` on it.
+    func reportOnPlan(_ yaml: String) throws -> CLI.Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let plan = dir.appendingPathComponent("plan.yaml")
-        try """
+        try yaml.write(to: plan, atomically: true, encoding: .utf8)
+        return try CLI.run(["report", plan.path])
+    }
+
+    static let planHead = """
         plan: {id: x, title: X}
         instrument: \(CLI.root.path)/Instruments/beacon-household.yaml
         data:
           - {file: \(CLI.root.path)/SampleData/beacon/before.csv, wave: before}
-        design:
-          weight: weight
-          stratta: zone
-        """.write(to: plan, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["report", plan.path])
+
+        """
+
+    @Test func planErrorsNameLineAndColumn() throws {
+        let r = try reportOnPlan(Self.planHead + "design:\n  weight: weight\n  stratta: zone\n")
         #expect(r.status == 1)
         #expect(r.stderr.contains("plan.yaml:7:3: error: unknown key 'stratta'"), "\(r.stderr)")
     }
 
     @Test func missingDesignColumnIsNamed() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-cli2-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let plan = dir.appendingPathComponent("plan.yaml")
-        try """
-        plan: {id: x, title: X}
-        instrument: \(CLI.root.path)/Instruments/beacon-household.yaml
-        data:
-          - {file: \(CLI.root.path)/SampleData/beacon/before.csv, wave: before}
-        design: {weight: wgt}
-        """.write(to: plan, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["report", plan.path])
+        let r = try reportOnPlan(Self.planHead + "design: {weight: wgt}\n")
         #expect(r.status == 1)
         #expect(r.stderr.contains("column 'wgt'"), "\(r.stderr)")
     }

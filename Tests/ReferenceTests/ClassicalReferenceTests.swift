@@ -195,11 +195,11 @@ import SurveyStatistics
                 let p: [Double] = (inputs["pvals"] as? [Any] ?? []).compactMap { preciseReferenceDouble($0) }
                 let alpha = preciseReferenceDouble(options["alpha"]) ?? 0.05
                 for name in options["methods"] as? [String] ?? [] {
-                    guard let method = PValueAdjustmentMethod(rawValue: name),
+                    guard let method = MultipleTestingMethod(rawValue: name),
                           let block = expected[name] as? [String: Any] else {
                         throw ClassicalTableError.missing("multiple-testing method \(name)")
                     }
-                    let adjusted = try PValueAdjustment.adjust(p, method: method)
+                    let adjusted = try MultipleTesting.adjust(p, method: method)
                     check.vector("\(name) pvals_corrected", adjusted, block["pvals_corrected"])
                     let reject = block["reject"] as? [Bool] ?? []
                     check.flag("\(name) reject", adjusted.map { $0 <= alpha } == reject, true)

@@ -192,6 +192,11 @@ struct CorpusCheck {
             // The streaming summary must give the same account as the table-building read.
             let streamed = try Ingest.summarize(path: path)
             check.expect(streamed == result.summary, "summarize(path:) differs from read(path:)")
+            // So must a summary pass split in two at the middle and parsed on two threads.
+            var split = IngestOptions()
+            split.splitThreshold = 0
+            let halves = try Ingest.summarize(path: path, options: split)
+            check.expect(halves == result.summary, "split summarize(path:) differs from read(path:)")
         } catch let error as IngestError {
             check.checkFileError(error)
         }

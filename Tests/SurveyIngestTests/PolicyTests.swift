@@ -182,3 +182,54 @@ private func read(_ text: String, options: IngestOptions = .init()) throws -> In
     #expect(r.summary.rejectedRows.map(\.endLine) == [3, 5])
     #expect(r.summary.rejectedRows.map(\.reason) == ["too-many-fields", "unterminated-quote"])
 }
+
+@Test func dataOutIsRewrittenWhenTheEncodingCheckRedoesTheParse() throws {
+    // Parsed first as UTF-8 (the guess), then again as Windows-1252: the output holds one copy.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-redo-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("in.csv")
+    try Data(Array("name,fee\r\n".utf8) + [0x52, 0x65, 0x6E, 0xE9, 0x65, 0x2C, 0xA3, 0x35, 0x0D, 0x0A]).write(to: input)
+    let out = dir.appendingPathComponent("out.csv")
+    let summary = try Ingest.summarize(path: input.path, dataOut: out.path)
+    #expect(summary.encoding == "windows-1252")
+    #expect(try String(contentsOf: out, encoding: .utf8) == "name,fee\nRenée,£5\n")
+}
+
+/// A split summary pass gives the same account as one pass, also when a stray quote before the
+/// middle fools the quote-parity cut (then it falls back to one pass).
+@Test func splitSummaryMatchesOnePass() throws {
+    var rows = ["id,name,comment\r\n"]
+    for i in 1...400 {
+        switch i % 9 {
+        case 0: rows.append("\(i),\"multi\nline\",x\r\n")
+        case 1: rows.append("\n")
+        case 2: rows.append("\(i),short\r\n")
+        case 3: rows.append("\(i),a,b,c\r\n")
+        case 4: rows.append("\(i),\"abc\"def,x\n")
+        case 5: rows.append("\(i),x,\"say \"\"hi\"\"\"\r\n")
+        default: rows.append("\(i),n\(i),ok\r\n")
+        }
+    }
+    let clean = rows.joined()
+    let fooled = clean.replacingOccurrences(of: "\n2,short", with: "\n2,sh\"ort")
+    for text in [clean, fooled] {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("copro-split-\(UUID()).csv")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var split = IngestOptions()
+        split.splitThreshold = 0
+        let before = ParallelSplit.splits.value
+        let halves = try Ingest.summarize(path: url.path, options: split)
+        #expect(ParallelSplit.splits.value > before)
+        let one = try Ingest.summarize(path: url.path)
+        #expect(halves == one)
+        if halves != one, let dir = ProcessInfo.processInfo.environment["COPRO_DEBUG_DIR"] {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try enc.encode(halves).write(to: URL(fileURLWithPath: dir + "/halves.json"))
+            try enc.encode(one).write(to: URL(fileURLWithPath: dir + "/one.json"))
+        }
+        #expect(one.rejectedRows.count == 45)
+    }
+}

@@ -109,15 +109,15 @@ import Testing
 
 @Test func multipleTestingHandDerived() throws {
     let p = [0.01, 0.04, 0.03]
-    #expect(try PValueAdjustment.adjust(p, method: .bonferroni) == [0.03, 0.12, 0.09])
+    #expect(try MultipleTesting.adjust(p, method: .bonferroni) == [0.03, 0.12, 0.09])
     // Holm: sorted 0.01·3, 0.03·2, 0.04·1 → 0.03, 0.06, max(0.04, 0.06) = 0.06.
-    let holm = try PValueAdjustment.adjust(p, method: .holm)
+    let holm = try MultipleTesting.adjust(p, method: .holm)
     #expect(zip(holm, [0.03, 0.06, 0.06]).allSatisfy { abs($0 - $1) < 1e-15 })
     // BH: 0.01·3/1, 0.03·3/2, 0.04·3/3 → 0.03, 0.04 (min 0.045, 0.04), 0.04.
-    let bh = try PValueAdjustment.adjust(p, method: .benjaminiHochberg)
+    let bh = try MultipleTesting.adjust(p, method: .benjaminiHochberg)
     #expect(zip(bh, [0.03, 0.04, 0.04]).allSatisfy { abs($0 - $1) < 1e-15 })
-    #expect(try PValueAdjustment.adjust([], method: .hommel).isEmpty)
-    #expect(try PValueAdjustment.adjust([0.2], method: .hommel) == [0.2])
+    #expect(try MultipleTesting.adjust([], method: .hommel).isEmpty)
+    #expect(try MultipleTesting.adjust([0.2], method: .hommel) == [0.2])
 }
 
 @Test func cronbachAlphaOfIdenticalItemsIsOne() throws {
@@ -174,10 +174,10 @@ import Testing
 
 @Test func sidakAdjustmentsHandDerived() throws {
     // Šidák with m = 2: 1 − (1 − 0.01)² = 0.0199; 1 − 0.96² = 0.0784.
-    let s = try PValueAdjustment.adjust([0.01, 0.04], method: .sidak)
+    let s = try MultipleTesting.adjust([0.01, 0.04], method: .sidak)
     #expect(abs(s[0] - 0.0199) < 1e-15 && abs(s[1] - 0.0784) < 1e-15)
     // Holm–Šidák: sorted 0.01 → 1 − 0.99² = 0.0199; 0.04 → 1 − 0.96 = 0.04 (≥ previous).
-    let hs = try PValueAdjustment.adjust([0.04, 0.01], method: .holmSidak)
+    let hs = try MultipleTesting.adjust([0.04, 0.01], method: .holmSidak)
     #expect(abs(hs[0] - 0.04) < 1e-15 && abs(hs[1] - 0.0199) < 1e-15)
 }
 

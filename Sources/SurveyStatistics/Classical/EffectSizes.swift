@@ -148,7 +148,7 @@ public struct CronbachAlpha: Sendable, Equatable {
 }
 
 /// Multiple-testing adjustments of p-values (statsmodels `multipletests` method names).
-public enum PValueAdjustmentMethod: String, Sendable, Equatable, CaseIterable {
+public enum MultipleTestingMethod: String, Sendable, Equatable, CaseIterable {
     case bonferroni
     /// Šidák: 1 − (1 − p)ᵐ.
     case sidak
@@ -167,9 +167,9 @@ public enum PValueAdjustmentMethod: String, Sendable, Equatable, CaseIterable {
 }
 
 /// Family-wise error and false-discovery-rate adjustments of a set of p-values.
-public enum PValueAdjustment {
+public enum MultipleTesting {
     /// Adjusted p-values in input order, capped at 1. NaN p-values are not allowed (throws).
-    public static func adjust(_ pValues: [Double], method: PValueAdjustmentMethod) throws -> [Double] {
+    public static func adjust(_ pValues: [Double], method: MultipleTestingMethod) throws -> [Double] {
         guard pValues.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
             throw ClassicalTestError(.invalidArgument, "p-values must lie in [0, 1]")
         }
