@@ -204,10 +204,15 @@ public enum DifferenceInDifferences {
         let fit = try design.regression(columns: modelColumns(treated: treated, post: post, covariates: covariates),
                                         response: y, family: family)
         let df = Double(fit.residualDegreesOfFreedom)
-        let b = fit.coefficients[3], s = fit.standardErrors[3]
-        let inf = tInference(statistic: b / s, degreesOfFreedom: df, confidenceLevel: confidenceLevel)
+        let b = fit.coefficients[3]
         var warnings: [String] = []
-        if fit.residualDegreesOfFreedom < 10 {
+        // With degf + 1 − p ≤ 0 the design cannot estimate the variance: no SE, test or interval.
+        let s = fit.residualDegreesOfFreedom > 0 ? fit.standardErrors[3] : .nan
+        let inf = fit.residualDegreesOfFreedom > 0
+            ? tInference(statistic: b / s, degreesOfFreedom: df, confidenceLevel: confidenceLevel) : (p: .nan, critical: .nan)
+        if fit.residualDegreesOfFreedom <= 0 {
+            warnings.append("The design has too few PSUs for a design-based variance (degf + 1 − p = \(fit.residualDegreesOfFreedom)): no standard error, interval or test is given.")
+        } else if fit.residualDegreesOfFreedom < 10 {
             warnings.append("The design leaves \(fit.residualDegreesOfFreedom) residual degrees of freedom: intervals are wide and the variance estimate is unstable.")
         }
         let model = family == .gaussian ? "linear" : "logistic (quasi-binomial)"
