@@ -12,7 +12,7 @@ struct Copro: ParsableCommand {
         subcommands: [
             ReportCommand.self, IngestCommand.self, ValidateCommand.self, CodebookCommand.self, InstrumentCommand.self,
             EstimateCommand.self,
-            SampleDataCommand.self,
+            SampleDataCommand.self, CompareCommand.self,
         ]
     )
 
