@@ -30,8 +30,13 @@ test: deps
 
 # Regenerate the sample data (seeded: byte-identical) and every committed report.
 sample-data: release
-	@bin=$$($(SWIFT) build -c release --show-bin-path); $$bin/copro sample-data beacon
+	@bin=$$($(SWIFT) build -c release --show-bin-path); for c in $(CASES); do $$bin/copro sample-data $$c || exit 1; done
+
+CASES := beacon profile porto-alegre tackley caterham
 
 reports: release
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	$$bin/copro report SampleData/beacon/plan.yaml -o reports/beacon.txt
+	for c in $(CASES); do \
+	  $$bin/copro report SampleData/$$c/plan.yaml -o reports/$$c.txt && \
+	  $$bin/copro report SampleData/$$c/plan.yaml --format html -o reports/$$c.html || exit 1; \
+	done

@@ -44,7 +44,13 @@ public struct PlannedAnalysis: Sendable {
 
 /// Every analysis kind a plan may name.
 public enum AnalysisRegistry {
-    public static let kinds: [any Analysis.Type] = []
+    public static let kinds: [any Analysis.Type] = [
+        ProfileAnalysis.self,
+        RepresentationAnalysis.self,
+        RankingAnalysis.self,
+        ResourcesAnalysis.self,
+        TrendAnalysis.self,
+    ]
 
     static func type(named kind: String) -> (any Analysis.Type)? { kinds.first { $0.kind == kind } }
     static var names: [String] { kinds.map { $0.kind }.sorted() }
