@@ -139,27 +139,34 @@ public struct RankingAnalysis: Analysis {
     static func bootstrapWeights(weights: [Double], strata: [String], clusters: [String], replicates: Int,
                                  using rng: inout SeededGenerator) -> [[Double]] {
         let n = weights.count
-        let psu = clusters.isEmpty ? (0..<n).map(String.init) : clusters
-        var psusOfStratum: [String: [String]] = [:]
-        var stratumOrder: [String] = []
+        // Integer PSU index of each row, PSUs numbered within their stratum in first-appearance order.
+        var stratumIndex: [String: Int] = [:], psuIndex: [String: Int] = [:]
+        var psusOfStratum: [[Int]] = []
+        var psuOfRow = [Int](repeating: 0, count: n)
         for i in 0..<n {
             let h = strata.isEmpty ? "" : strata[i]
-            if psusOfStratum[h] == nil { stratumOrder.append(h); psusOfStratum[h] = [] }
-            if psusOfStratum[h]?.last != psu[i], !(psusOfStratum[h]?.contains(psu[i]) ?? false) { psusOfStratum[h]?.append(psu[i]) }
+            let s = stratumIndex[h] ?? { stratumIndex[h] = psusOfStratum.count; psusOfStratum.append([]); return psusOfStratum.count - 1 }()
+            let key = h + "\u{1F}" + (clusters.isEmpty ? String(i) : clusters[i])
+            if let u = psuIndex[key] {
+                psuOfRow[i] = u
+            } else {
+                let u = psuIndex.count
+                psuIndex[key] = u
+                psusOfStratum[s].append(u)
+                psuOfRow[i] = u
+            }
         }
         var out: [[Double]] = []
         out.reserveCapacity(replicates)
+        var factor = [Double](repeating: 1, count: psuIndex.count)
         for _ in 0..<replicates {
-            var factor: [String: Double] = [:]
-            for h in stratumOrder {
-                let units = psusOfStratum[h] ?? []
-                guard units.count >= 2 else { for u in units { factor[h + "\u{1F}" + u] = 1 }; continue }
-                var times: [String: Int] = [:]
-                for _ in 0..<(units.count - 1) { times[units[rng.nextIndex(below: units.count)], default: 0] += 1 }
+            for units in psusOfStratum {
+                guard units.count >= 2 else { for u in units { factor[u] = 1 }; continue }
+                for u in units { factor[u] = 0 }
                 let scale = Double(units.count) / Double(units.count - 1)
-                for u in units { factor[h + "\u{1F}" + u] = scale * Double(times[u] ?? 0) }
+                for _ in 0..<(units.count - 1) { factor[units[rng.nextIndex(below: units.count)]] += scale }
             }
-            out.append((0..<n).map { i in weights[i] * (factor[(strata.isEmpty ? "" : strata[i]) + "\u{1F}" + psu[i]] ?? 0) })
+            out.append((0..<n).map { weights[$0] * factor[psuOfRow[$0]] })
         }
         return out
     }
