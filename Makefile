@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libcsv-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps build release reports sample-data clean-reports
+.PHONY: demo test deps build release reports sample-data screenshot
 
 # Install the system libraries copro links against, only if they are missing.
 deps:
@@ -34,9 +34,18 @@ sample-data: release
 
 CASES := beacon profile porto-alegre tackley caterham
 
+# Each sample plan's report, in text and HTML, as reports/<case>.txt and reports/<case>.html.
+PLANS := $(foreach c,$(CASES),SampleData/$(c)/plan.yaml)
+
 reports: release
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for c in $(CASES); do \
-	  $$bin/copro report SampleData/$$c/plan.yaml -o reports/$$c.txt && \
-	  $$bin/copro report SampleData/$$c/plan.yaml --format html -o reports/$$c.html || exit 1; \
+	for plan in $(PLANS); do \
+	  name=$$(basename $$(dirname $$plan)); \
+	  $$bin/copro report $$plan -o reports/$$name.txt && \
+	  $$bin/copro report $$plan --format html -o reports/$$name.html && \
+	  echo "wrote reports/$$name.txt reports/$$name.html" || exit 1; \
 	done
+
+# Render each HTML report in headless Chromium and fail on console errors (not part of CI).
+screenshot: reports
+	@for f in reports/*.html; do scripts/screenshot-html.sh $$f scratch/screenshots || exit 1; done

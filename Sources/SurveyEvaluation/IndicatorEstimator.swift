@@ -88,7 +88,7 @@ struct IndicatorEstimator {
                 higherIsBetter: indicator.higherIsBetter, decimals: decimals(kind, estimates),
                 estimates: estimates, changes: changes))
         }
-        return adjust(out)
+        return try adjust(out)
     }
 
     /// One group's estimate, its interval, suppression and reliability flags.
@@ -124,19 +124,25 @@ struct IndicatorEstimator {
         return 2
     }
 
-    /// Multiplicity adjustment over the report's family of changes (every indicator × comparison).
-    func adjust(_ results: [EvaluationReport.IndicatorResult]) -> [EvaluationReport.IndicatorResult] {
-        guard let method = MultipleTestingMethod(plan.analysis.multipleTesting) else { return results }
-        let ps = results.flatMap { $0.changes.filter { !$0.suppressed }.map(\.pValue) }
-        let adjusted = MultipleTesting.adjust(ps, method: method)
-        var k = 0
-        var out = results
-        for i in out.indices {
-            for j in out[i].changes.indices where !out[i].changes[j].suppressed {
-                out[i].changes[j].adjustedPValue = adjusted[k]
-                k += 1
+    /// Multiplicity adjustment over the report's family of changes (every indicator × comparison that
+    /// is shown and has a p-value).
+    func adjust(_ results: [EvaluationReport.IndicatorResult]) throws -> [EvaluationReport.IndicatorResult] {
+        let method: MultipleTestingMethod
+        switch plan.analysis.multipleTesting {
+        case "holm": method = .holm
+        case "bh": method = .benjaminiHochberg
+        default: return results
+        }
+        var family: [(Int, Int)] = []
+        for i in results.indices {
+            for j in results[i].changes.indices
+            where !results[i].changes[j].suppressed && results[i].changes[j].pValue.isFinite {
+                family.append((i, j))
             }
         }
+        let adjusted = try MultipleTesting.adjust(family.map { results[$0.0].changes[$0.1].pValue }, method: method)
+        var out = results
+        for (k, (i, j)) in family.enumerated() { out[i].changes[j].adjustedPValue = adjusted[k] }
         return out
     }
 }

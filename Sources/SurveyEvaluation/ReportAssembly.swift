@@ -96,7 +96,9 @@ struct ReportAssembly {
 
     var design_df: Int { design.degreesOfFreedom }
 
-    func familySize() -> Int { indicators.map { $0.changes.filter { !$0.suppressed }.count }.reduce(0, +) }
+    func familySize() -> Int {
+        indicators.map { $0.changes.filter { !$0.suppressed && $0.pValue.isFinite }.count }.reduce(0, +)
+    }
 
     func warnings() -> [String] {
         var w: [String] = []

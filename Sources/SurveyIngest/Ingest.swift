@@ -26,7 +26,9 @@ public enum Ingest {
     public static func read(path: String, options: IngestOptions = .init()) throws -> IngestResult {
         let builder = TableBuilder()
         var input = try FileInput(path: path)
-        let summary = try run(&input, name: path, options: options, sink: builder, onReject: nil)
+        defer { input.close() }
+        let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options,
+                              sink: builder, onReject: nil)
         return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
@@ -35,7 +37,8 @@ public enum Ingest {
     public static func read(bytes input: [UInt8], name: String, options: IngestOptions = .init()) throws -> IngestResult {
         let builder = TableBuilder()
         var source = MemoryInput(bytes: input)
-        let summary = try run(&source, name: name, options: options, sink: builder, onReject: nil)
+        let summary = try run(&source, opener: { MemoryInput(bytes: input) }, name: name, options: options,
+                              sink: builder, onReject: nil)
         return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
@@ -51,15 +54,21 @@ public enum Ingest {
     public static func summarize(path: String, options: IngestOptions = .init(), dataOut: String? = nil,
                                  rejectsOut: String? = nil) throws -> IngestSummary {
         var input = try FileInput(path: path)
+        defer { input.close() }
         let data = try dataOut.map { try CSVFileWriter(path: $0) }
         let rejects = try rejectsOut.map { try CSVFileWriter(path: $0) }
         do {
             try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
             let sink = data.map { DataOutSink(writer: $0) }
-            let summary = try run(&input, name: path, options: options, sink: sink) { r in
+            let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options, sink: sink,
+                                  onReject: { r in
                 try rejects?.writeRecord([Array(String(r.dataRow).utf8), Array(String(r.line).utf8),
                                           Array(r.reason.utf8), r.rawBytes])
-            }
+            }, onRestart: {
+                try data?.truncate()
+                try rejects?.truncate()
+                try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
+            })
             try data?.commit()
             try rejects?.commit()
             return summary
@@ -72,32 +81,37 @@ public enum Ingest {
     static let chunkSize = 4 << 20
 
     /// The whole pipeline over any byte input.
-    static func run<I: ByteInput>(_ input: inout I, name: String, options: IngestOptions,
-                                  sink: AcceptedRowSink?,
-                                  onReject: ((IngestSummary.Rejection) throws -> Void)?) throws -> IngestSummary {
-        // Pass 1: hash; sniff BOM and binary signatures; check UTF-8.
-        var hasher = SHA256()
-        var prefix: [UInt8] = []
-        var scan = UTF8Scan()
-        var total = 0
-        while let chunk = try input.read(max: chunkSize) {
-            hasher.update(data: chunk)
-            var body = chunk[...]
-            if total == 0 {
-                prefix = Array(chunk.prefix(16))
-                if prefix.starts(with: [0xEF, 0xBB, 0xBF]) { body = chunk.dropFirst(3) }
+    static func run<I: ByteInput>(_ input: inout I, opener: @escaping @Sendable () throws -> I, name: String,
+                                  options: IngestOptions, sink: AcceptedRowSink?,
+                                  onReject: ((IngestSummary.Rejection) throws -> Void)?,
+                                  onRestart: (() throws -> Void)? = nil) throws -> IngestSummary {
+        // Pass 1 (hash, UTF-8 check) runs on another thread while this one parses; the parse
+        // assumes the file is valid UTF-8 (or as its BOM or option says) and is redone in the rare
+        // case the check disagrees.
+        let firstPass = FirstPass()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            do {
+                var own = try opener()
+                defer { own.close() }
+                firstPass.set(.success(try scanAll(&own)))
+            } catch {
+                firstPass.set(.failure(error))
             }
-            total += chunk.count
-            body.withUnsafeBufferPointer { scan.update($0) }
         }
-        scan.finish()
+        func joined() throws -> FirstPassResult {
+            group.wait()
+            return try firstPass.get()
+        }
+
+        var prefix: [UInt8] = []
+        _ = try input.read(into: &prefix, max: 16)
         let bom = TextSniffing.bomEncoding(prefix[...])
-        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
 
         func fileError(_ code: IngestError.Code, _ message: String, _ hint: String, encoding: String,
                        lineEnding: String = "") -> IngestError {
             let summary = IngestSummary(
-                file: name, sha256: sha, encoding: encoding, delimiter: nil, lineEnding: lineEnding, platform: "generic",
+                file: name, sha256: (try? joined().sha256) ?? "", encoding: encoding, delimiter: nil, lineEnding: lineEnding, platform: "generic",
                 headerRows: 0, columns: [], dataRows: 0, acceptedRows: 0, rejectedRows: [], warnings: [],
                 fileError: .init(reason: code.rawValue, message: message))
             return IngestError(code, path: name, message: message, hint: hint, summary: summary)
@@ -109,51 +123,60 @@ public enum Ingest {
                             "export the data as CSV from the application that made it", encoding: "binary")
         }
 
-        // Decide the encoding (policy §1).
-        var warnings: [IngestSummary.Warning] = []
-        let encoding: TextEncoding
-        var validateRecords = false
-        switch options.encoding {
-        case .auto:
-            if let bom {
-                encoding = bom
-            } else if scan.valid {
-                encoding = .utf8(bom: false)
-            } else if !scan.sawMultibyte {
-                encoding = .windows1252
-                warnings.append(.init(code: "encoding-fallback",
-                                      message: "the file is not valid UTF-8 and holds no UTF-8 sequence; decoded as windows-1252"))
-            } else {
-                encoding = .utf8(bom: false)
+        /// Encoding decision (policy §1) once the whole file has been checked.
+        func decide(_ pass: FirstPassResult) -> (TextEncoding, validate: Bool, fallback: Bool) {
+            switch options.encoding {
+            case .auto:
+                if let bom {
+                    if case .utf8 = bom { return (bom, !pass.valid, false) }
+                    return (bom, true, false)
+                }
+                if pass.valid { return (.utf8(bom: false), false, false) }
+                if !pass.sawMultibyte { return (.windows1252, false, true) }
+                return (.utf8(bom: false), true, false)
+            case .utf8: return (.utf8(bom: bom == .utf8(bom: true)), !pass.valid, false)
+            case .utf16le: return (.utf16LE(bom: prefix.starts(with: [0xFF, 0xFE])), true, false)
+            case .utf16be: return (.utf16BE(bom: prefix.starts(with: [0xFE, 0xFF])), true, false)
+            case .windows1252: return (.windows1252, false, false)
             }
-        case .utf8: encoding = .utf8(bom: bom == .utf8(bom: true))
-        case .utf16le: encoding = .utf16LE(bom: prefix.starts(with: [0xFF, 0xFE]))
-        case .utf16be: encoding = .utf16BE(bom: prefix.starts(with: [0xFE, 0xFF]))
-        case .windows1252: encoding = .windows1252
         }
-        switch encoding {
-        case .utf8: validateRecords = !scan.valid
-        case .utf16LE, .utf16BE: validateRecords = true
-        case .windows1252: validateRecords = false
+        // The guess made before the check finishes: as if the file were valid UTF-8.
+        let assumed = decide(FirstPassResult(sha256: "", valid: true, sawMultibyte: true, total: 1))
+
+        func parse(_ encoding: TextEncoding, validate: Bool) throws -> (RecordReader, IngestSession, Int, UInt8) {
+            try input.rewind()
+            var source = DecodingSource(input: input, transcoder: Transcoder(encoding: encoding),
+                                        skip: encoding.bomLength)
+            var head: [UInt8] = []
+            _ = try source.next(into: &head)
+            let delimiter: UInt8
+            if let forced = DialectDetection.byte(for: options.delimiter) {
+                delimiter = forced
+            } else {
+                delimiter = head.withUnsafeBufferPointer { DialectDetection.detect(UnsafeBufferPointer(rebasing: $0.prefix(1 << 16))) }
+            }
+            source.preloaded = head
+            let reader = try RecordReader(delimiter: delimiter)
+            let session = IngestSession(validateRecords: validate, sink: sink, onReject: onReject)
+            try reader.run(&source, consumer: session)
+            try session.finish()
+            return (reader, session, source.strippedNulPadding, delimiter)
         }
 
-        // Pass 2: decode and parse.
-        try input.rewind()
-        var source = DecodingSource(input: input, transcoder: Transcoder(encoding: encoding),
-                                    skip: encoding.bomLength)
-        var head: [UInt8] = []
-        _ = try source.next(into: &head)
-        let delimiter: UInt8
-        if let forced = DialectDetection.byte(for: options.delimiter) {
-            delimiter = forced
-        } else {
-            delimiter = head.withUnsafeBufferPointer { DialectDetection.detect(UnsafeBufferPointer(rebasing: $0.prefix(1 << 16))) }
+        var (reader, session, strippedNulPadding, delimiter) = try parse(assumed.0, validate: assumed.validate)
+        let pass = try joined()
+        let sha = pass.sha256
+        let total = pass.total
+        let (encoding, validateRecords, fallback) = decide(pass)
+        if encoding != assumed.0 || validateRecords != assumed.validate {
+            try onRestart?()
+            (reader, session, strippedNulPadding, delimiter) = try parse(encoding, validate: validateRecords)
         }
-        source.preloaded = head
-        let reader = try RecordReader(delimiter: delimiter)
-        let session = IngestSession(validateRecords: validateRecords, sink: sink, onReject: onReject)
-        try reader.run(&source, consumer: session)
-        try session.finish()
+        var warnings: [IngestSummary.Warning] = []
+        if fallback {
+            warnings.append(.init(code: "encoding-fallback",
+                                  message: "the file is not valid UTF-8 and holds no UTF-8 sequence; decoded as windows-1252"))
+        }
 
         let kinds = reader.terminatorCounts.filter { $0.value > 0 }
         let name3 = { (t: LineTerminator) in t == .lf ? "LF" : t == .crlf ? "CRLF" : "CR" }
@@ -164,7 +187,9 @@ public enum Ingest {
         default: lineEnding = "mixed"
         }
         if !session.sawRecord {
-            throw fileError(.emptyFile, total == 0 ? "the file is empty" : "the file holds no records (only line breaks)",
+            throw fileError(.emptyFile, total == 0 ? "the file is empty"
+                                : total <= encoding.bomLength ? "the file holds nothing after its byte-order mark"
+                                : "the file holds no records (only line breaks or blank lines)",
                             "check that the export finished; an empty survey still has a header row",
                             encoding: encoding.reportName, lineEnding: kinds.isEmpty ? "" : lineEnding)
         }
@@ -178,9 +203,9 @@ public enum Ingest {
                                       message: "line \(d.line) ends with \(name3(d.terminator)), the first record with \(name3(first))"))
             }
         }
-        if source.strippedNulPadding > 0 {
+        if strippedNulPadding > 0 {
             warnings.append(.init(code: "trailing-nul-padding",
-                                  message: "\(source.strippedNulPadding) NUL bytes after the last line break were ignored"))
+                                  message: "\(strippedNulPadding) NUL bytes after the last line break were ignored"))
         }
         var platform = session.platform
         if platform == .generic {
@@ -201,32 +226,80 @@ public enum Ingest {
     }
 }
 
+/// What the first pass learns about the raw bytes.
+struct FirstPassResult: Sendable {
+    var sha256: String
+    var valid: Bool
+    var sawMultibyte: Bool
+    var total: Int
+}
+
+/// The first pass's result, handed from its thread to the parsing one.
+final class FirstPass: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<FirstPassResult, any Error>?
+    func set(_ r: Result<FirstPassResult, any Error>) { lock.withLock { result = r } }
+    func get() throws -> FirstPassResult {
+        guard let r = lock.withLock({ result }) else {
+            throw IngestError(.unreadable, path: "", message: "the first pass over the file did not finish")
+        }
+        return try r.get()
+    }
+}
+
+/// Hashes the whole input and checks it as UTF-8 (after a UTF-8 BOM).
+func scanAll<I: ByteInput>(_ input: inout I) throws -> FirstPassResult {
+    var hasher = SHA256()
+    var scan = UTF8Scan()
+    var total = 0
+    var chunk: [UInt8] = []
+    chunk.reserveCapacity(Ingest.chunkSize)
+    while true {
+        chunk.removeAll(keepingCapacity: true)
+        if try input.read(into: &chunk, max: Ingest.chunkSize) == 0 { break }
+        hasher.update(data: chunk)
+        var body = chunk[...]
+        if total == 0 && chunk.starts(with: [0xEF, 0xBB, 0xBF]) { body = chunk.dropFirst(3) }
+        total += chunk.count
+        body.withUnsafeBufferPointer { scan.update($0) }
+    }
+    scan.finish()
+    let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return FirstPassResult(sha256: sha, valid: scan.valid, sawMultibyte: scan.sawMultibyte, total: total)
+}
+
 // MARK: - Byte inputs
 
 /// Raw bytes that can be read twice.
-protocol ByteInput {
-    /// The next chunk of at most `max` bytes, or `nil` at the end.
-    mutating func read(max: Int) throws -> [UInt8]?
+protocol ByteInput: SendableMetatype {
+    /// Appends up to `max` next bytes to `buffer`; returns how many (0 at the end).
+    mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int
     /// Starts again from the first byte.
     mutating func rewind() throws
+    /// Releases the input (closes a file).
+    func close()
 }
 
 struct MemoryInput: ByteInput {
     let bytes: [UInt8]
     var offset = 0
     init(bytes: [UInt8]) { self.bytes = bytes }
-    mutating func read(max: Int) throws -> [UInt8]? {
-        guard offset < bytes.count else { return nil }
-        let end = offset == 0 && bytes.count <= max ? bytes.count : min(bytes.count, offset + max)
-        defer { offset = end }
-        return offset == 0 && end == bytes.count ? bytes : Array(bytes[offset..<end])
+    mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int {
+        let end = min(bytes.count, offset + max)
+        let n = end - offset
+        if n > 0 { buffer.append(contentsOf: bytes[offset..<end]) }
+        offset = end
+        return n
     }
     mutating func rewind() throws { offset = 0 }
+    func close() {}
 }
 
+/// A file read with POSIX `read(2)` straight into the caller's buffer.
 struct FileInput: ByteInput {
     let path: String
-    let handle: FileHandle
+    let fd: Int32
+    private var scratch = ReadScratch(capacity: 0)
 
     init(path: String) throws {
         var isDir: ObjCBool = false
@@ -234,30 +307,49 @@ struct FileInput: ByteInput {
             throw IngestError(.fileNotFound, path: path, message: "no such file",
                               hint: "check the path; relative paths are resolved from the current directory")
         }
-        guard !isDir.boolValue, let h = FileHandle(forReadingAtPath: path) else {
+        let fd = isDir.boolValue ? -1 : open(path, O_RDONLY)
+        guard fd >= 0 else {
             throw IngestError(.unreadable, path: path, message: isDir.boolValue ? "is a directory" : "the file cannot be read",
                               hint: isDir.boolValue ? "give the path of a CSV file" : "check its permissions")
         }
         self.path = path
-        self.handle = h
+        self.fd = fd
     }
 
-    mutating func read(max: Int) throws -> [UInt8]? {
-        do {
-            guard let data = try handle.read(upToCount: max), !data.isEmpty else { return nil }
-            return [UInt8](data)
-        } catch {
-            throw IngestError(.unreadable, path: path, message: "read failed: \(error.localizedDescription)",
-                              hint: "check that the file is still there and readable")
+    /// Closes the file. The corresponding C function is `close`.
+    func close() { _ = Glibc.close(fd) }
+
+    mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int {
+        if scratch.capacity < max { scratch = ReadScratch(capacity: max) }
+        var got = 0
+        while got < max {
+            let r = Glibc.read(fd, scratch.pointer + got, max - got)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw IngestError(.unreadable, path: path, message: "read failed: \(String(cString: strerror(errno)))",
+                                  hint: "check that the file is still there and readable")
+            }
+            if r == 0 { break }
+            got += r
         }
+        buffer.append(contentsOf: UnsafeBufferPointer(start: scratch.pointer, count: got))
+        return got
     }
 
     mutating func rewind() throws {
-        do { try handle.seek(toOffset: 0) } catch {
-            throw IngestError(.unreadable, path: path, message: "cannot seek: \(error.localizedDescription)",
+        if lseek(fd, 0, SEEK_SET) != 0 {
+            throw IngestError(.unreadable, path: path, message: "cannot seek back to the start",
                               hint: "give a regular file, not a pipe")
         }
     }
+}
+
+/// A reusable read buffer (no zero-filling, unlike growing an `Array`).
+final class ReadScratch {
+    let pointer: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity; pointer = .allocate(capacity: max(capacity, 1)) }
+    deinit { pointer.deallocate() }
 }
 
 /// Decodes a ``ByteInput`` to UTF-8 chunk by chunk, skipping the BOM and holding back NUL bytes
@@ -273,6 +365,7 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
     private var finished = false
     private(set) var strippedNulPadding = 0
     private var scratch: [UInt8] = []
+    private var raw: [UInt8] = []
 
     init(input: I, transcoder: Transcoder, skip: Int) {
         self.input = input; self.transcoder = transcoder; self.skip = skip
@@ -285,24 +378,45 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
             return true
         }
         if finished { return false }
+        let isUTF8: Bool
+        if case .utf8 = transcoder.encoding { isUTF8 = true } else { isUTF8 = false }
         while true {
-            guard var chunk = try input.read(max: Ingest.chunkSize) else {
-                finished = true
-                scratch.removeAll(keepingCapacity: true)
-                transcoder.decode(UnsafeBufferPointer(start: nil, count: 0), into: &scratch, final: true)
-                emit(into: &buffer, final: true)
-                return false
+            // UTF-8 needs no decoding: read straight into `buffer` (after any held NULs).
+            let target = isUTF8 && skip == 0
+            var n: Int
+            if target {
+                let base = buffer.count
+                n = try input.read(into: &buffer, max: Ingest.chunkSize)
+                if n > 0 {
+                    var end = buffer.count
+                    while end > base && buffer[end - 1] == 0 { end -= 1 }
+                    if end == base { heldNuls += n; buffer.removeSubrange(base...); return true }
+                    let trailing = buffer.count - end
+                    buffer.removeSubrange(end...)
+                    if heldNuls > 0 { buffer.insert(contentsOf: repeatElement(0, count: heldNuls), at: base) }
+                    heldNuls = trailing
+                    lastEmitted = buffer.last
+                    return true
+                }
+            } else {
+                raw.removeAll(keepingCapacity: true)
+                n = try input.read(into: &raw, max: Ingest.chunkSize)
+                if n > 0 {
+                    var body = raw[...]
+                    if skip > 0 { let k = min(skip, body.count); body = body.dropFirst(k); skip -= k }
+                    if body.isEmpty { continue }
+                    scratch.removeAll(keepingCapacity: true)
+                    body.withUnsafeBufferPointer { transcoder.decode($0, into: &scratch, final: false) }
+                    if scratch.isEmpty { continue }
+                    emit(into: &buffer, final: false)
+                    return true
+                }
             }
-            if skip > 0 {
-                let k = min(skip, chunk.count)
-                chunk.removeFirst(k); skip -= k
-                if chunk.isEmpty { continue }
-            }
+            finished = true
             scratch.removeAll(keepingCapacity: true)
-            chunk.withUnsafeBufferPointer { transcoder.decode($0, into: &scratch, final: false) }
-            if scratch.isEmpty { continue }
-            emit(into: &buffer, final: false)
-            return true
+            transcoder.decode(UnsafeBufferPointer(start: nil, count: 0), into: &scratch, final: true)
+            emit(into: &buffer, final: true)
+            return false
         }
     }
 
@@ -325,3 +439,7 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -3,7 +3,7 @@ protocol AcceptedRowSink: AnyObject {
     /// Called once, before any row, with the reported column names and header rows.
     func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws
     /// An accepted record; use its first `columnCount` fields, missing ones are `nil`.
-    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws
+    func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws
 }
 
 /// A record kept while the header layout is not yet known.
@@ -50,6 +50,8 @@ final class IngestSession: RecordConsumer {
 
     func blankLine(_ line: Int) { pendingBlankLines.append(line) }
 
+    var needsFieldBytes: Bool { !headerDone || sink != nil }
+
     private func flushBlankLines() {
         for l in pendingBlankLines {
             warnings.append(.init(code: "blank-line-skipped", line: l, message: "blank line \(l) skipped"))
@@ -65,7 +67,7 @@ final class IngestSession: RecordConsumer {
                      unterminated: record.unterminated)
             return
         }
-        held.append(HeldRecord(fields: record.fields, raw: Array(record.raw), line: record.line,
+        held.append(HeldRecord(fields: record.fields.copy(), raw: Array(record.raw), line: record.line,
                                issues: record.issues, unterminated: record.unterminated))
         if held.count == 3 { try decideHeader() }
     }
@@ -130,7 +132,9 @@ final class IngestSession: RecordConsumer {
         held = []
         for r in rest {
             try r.raw.withUnsafeBufferPointer { raw in
-                try data(fields: r.fields, raw: raw, line: r.line, issues: r.issues, unterminated: r.unterminated)
+                try r.fields.withView { view in
+                    try data(fields: view, raw: raw, line: r.line, issues: r.issues, unterminated: r.unterminated)
+                }
             }
         }
     }
@@ -155,7 +159,7 @@ final class IngestSession: RecordConsumer {
         warnings.append(.init(code: code, dataRow: dataRows, line: line, message: message))
     }
 
-    private func data(fields: FieldBuffer, raw: UnsafeBufferPointer<UInt8>, line: Int, issues: RecordIssues,
+    private func data(fields: FieldsView, raw: UnsafeBufferPointer<UInt8>, line: Int, issues: RecordIssues,
                       unterminated: Bool) throws {
         dataRows += 1
         if unterminated { return try reject("unterminated-quote", raw: raw, line: line) }
@@ -163,11 +167,10 @@ final class IngestSession: RecordConsumer {
             return try reject("nul-byte", raw: raw, line: line)
         }
         if validateRecords && !UTF8Validation.isValid(raw) { return try reject("invalid-encoding", raw: raw, line: line) }
-        if fields.bytes.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
-        let n = fields.spans.count
+        if raw.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
+        let n = fields.count
         if n > columnCount {
-            let extrasEmpty = fields.spans[columnCount...].allSatisfy { $0.start == $0.end }
-            if !extrasEmpty { return try reject("too-many-fields", raw: raw, line: line) }
+            if fields.lastNonEmpty >= columnCount { return try reject("too-many-fields", raw: raw, line: line) }
             warn("trailing-empty-fields", line: line,
                  "data row \(dataRows) has \(n) fields, the header \(columnCount); the extra fields are empty and dropped")
         } else if n < columnCount {
@@ -180,7 +183,7 @@ final class IngestSession: RecordConsumer {
             warn("space-around-quoted-field", line: line,
                  "data row \(dataRows) has spaces or tabs around a quoted field; the quoted text is kept")
         }
-        if columnCount > 1 && fields.spans.prefix(columnCount).allSatisfy({ $0.start == $0.end }) {
+        if columnCount > 1 && fields.lastNonEmpty < 0 {
             warn("empty-record", line: line, "data row \(dataRows) has only empty fields")
         }
         acceptedRows += 1

@@ -39,19 +39,124 @@ struct FieldBuffer: Sendable {
 
     /// Field `i` as text (`nil` for an unquoted empty field). The bytes must be valid UTF-8.
     func string(_ i: Int) -> String? {
-        let s = spans[i]
-        if s.isNull { return nil }
-        return bytes.withUnsafeBufferPointer {
-            String(decoding: UnsafeBufferPointer(rebasing: $0[s.start..<s.end]), as: UTF8.self)
+        withView { $0.string(i) }
+    }
+
+    /// Calls `body` with an unsafe view of the fields.
+    func withView<R>(_ body: (FieldsView) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { b in
+            try spans.withUnsafeBufferPointer { s in try body(FieldsView(bytes: b, spans: s)) }
         }
     }
 }
+
+/// The fields of one record, borrowed: valid only while the record is being handed over.
+struct FieldsView {
+    var bytes: UnsafeBufferPointer<UInt8>
+    /// Field spans; empty when only the counts were kept (``LibCSVParser/copiesFieldBytes``).
+    var spans: UnsafeBufferPointer<FieldSpan>
+    /// Number of fields.
+    var count: Int
+    /// Index of the last non-empty field, -1 when every field is empty.
+    var lastNonEmpty: Int
+
+    init(bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>) {
+        self.bytes = bytes; self.spans = spans; count = spans.count
+        lastNonEmpty = spans.lastIndex { $0.start != $0.end } ?? -1
+    }
+
+    init(count: Int, lastNonEmpty: Int) {
+        bytes = UnsafeBufferPointer(start: nil, count: 0); spans = UnsafeBufferPointer(start: nil, count: 0)
+        self.count = count; self.lastNonEmpty = lastNonEmpty
+    }
+    /// Total bytes of all fields.
+    var byteCount: Int { bytes.count }
+
+    /// The bytes of field `i`.
+    @inline(__always) func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        let s = spans[i]
+        return UnsafeBufferPointer(rebasing: bytes[s.start..<s.end])
+    }
+
+    /// Field `i` as text (`nil` for an unquoted empty field).
+    func string(_ i: Int) -> String? {
+        spans[i].isNull ? nil : String(decoding: field(i), as: UTF8.self)
+    }
+
+    /// An owned copy.
+    func copy() -> FieldBuffer { FieldBuffer(bytes: Array(bytes), spans: Array(spans)) }
+
+    static var empty: FieldsView { FieldsView(count: 0, lastNonEmpty: -1) }
+}
+
+/// Growable storage the C callbacks write into, reached through a raw pointer so that the
+/// per-field path has no reference counting or exclusivity checks.
+struct FieldState {
+    var bytes: UnsafeMutablePointer<UInt8>
+    var byteCapacity: Int
+    var byteCount = 0
+    var spans: UnsafeMutablePointer<FieldSpan>
+    var spanCapacity: Int
+    var spanCount = 0
+    var recordEnded = false
+    /// Length-only mode: number of fields and index of the last non-empty one.
+    var countedFields = 0
+    var lastNonEmpty = -1
+
+    init() {
+        byteCapacity = 1 << 16
+        bytes = .allocate(capacity: byteCapacity)
+        spanCapacity = 256
+        spans = .allocate(capacity: spanCapacity)
+    }
+
+    func deallocate() { bytes.deallocate(); spans.deallocate() }
+
+    @inline(__always) mutating func append(_ data: UnsafeRawPointer?, _ len: Int) {
+        if spanCount == spanCapacity {
+            let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: spanCapacity * 2)
+            grown.moveInitialize(from: spans, count: spanCount)
+            spans.deallocate(); spans = grown; spanCapacity *= 2
+        }
+        guard let data else {
+            spans[spanCount] = FieldSpan(start: byteCount, end: byteCount, isNull: true)
+            spanCount += 1
+            return
+        }
+        if byteCount + len > byteCapacity {
+            var cap = byteCapacity * 2
+            while cap < byteCount + len { cap *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+            grown.moveInitialize(from: bytes, count: byteCount)
+            bytes.deallocate(); bytes = grown; byteCapacity = cap
+        }
+        (bytes + byteCount).update(from: data.assumingMemoryBound(to: UInt8.self), count: len)
+        spans[spanCount] = FieldSpan(start: byteCount, end: byteCount + len, isNull: false)
+        spanCount += 1
+        byteCount += len
+    }
+
+    /// Counts the field and notes whether it is empty: enough for the field-count rules when
+    /// nobody reads the values.
+    @inline(__always) mutating func count(_ len: Int) {
+        if len != 0 { lastNonEmpty = countedFields }
+        countedFields += 1
+    }
+
+    func view(copied: Bool) -> FieldsView {
+        copied ? FieldsView(bytes: UnsafeBufferPointer(start: bytes, count: byteCount),
+                            spans: UnsafeBufferPointer(start: spans, count: spanCount))
+            : FieldsView(count: countedFields, lastNonEmpty: lastNonEmpty)
+    }
+}
+
+
 
 /// Owns one libcsv parser in strict mode. This is the only file that calls libcsv.
 ///
 /// The parser is fed one physical line at a time (see ``RecordReader``), so the caller knows on
 /// which line each record starts and ends: libcsv itself reports no positions. Fields arrive through
-/// C callbacks; the context pointer carries this object via `Unmanaged`.
+/// C callbacks whose context pointer is the ``FieldState`` they append to.
 ///
 /// Strict mode (`CSV_STRICT | CSV_STRICT_FINI`) makes libcsv stop at every quoting irregularity
 /// (a quote inside an unquoted field, text after a closing quote, a quote still open at the end)
@@ -60,20 +165,24 @@ struct FieldBuffer: Sendable {
 final class LibCSVParser {
     private var parser = csv_parser()
     private let delimiter: UInt8
-    /// Fields of the record in progress.
-    var fields = FieldBuffer()
-    /// Set by the record callback; cleared by ``resetRecord()``.
-    private(set) var recordEnded = false
+    private let state: UnsafeMutablePointer<FieldState>
 
     /// - Parameter delimiter: the field separator byte.
     /// The corresponding C functions are `csv_init`, `csv_set_delim`, `csv_set_space_func`.
     /// - Throws: ``IngestError`` with code `parser` when libcsv cannot allocate its state.
     init(delimiter: UInt8) throws {
         self.delimiter = delimiter
+        state = .allocate(capacity: 1)
+        state.initialize(to: FieldState())
         try initialise()
     }
 
-    deinit { csv_free(&parser) }
+    deinit {
+        csv_free(&parser)
+        state.pointee.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
 
     private func initialise() throws {
         // CSV_EMPTY_IS_NULL: an unquoted empty field arrives as NULL, a quoted one as "".
@@ -99,45 +208,55 @@ final class LibCSVParser {
     }
 
     /// Prepares for the next record (the C parser is already between records).
-    func resetRecord() {
-        fields.removeAll()
-        recordEnded = false
+    @inline(__always) func resetRecord() {
+        state.pointee.byteCount = 0
+        state.pointee.spanCount = 0
+        state.pointee.recordEnded = false
+        state.pointee.countedFields = 0
+        state.pointee.lastNonEmpty = -1
     }
+
+    /// Whether the record callback fired since ``resetRecord()``.
+    @inline(__always) var recordEnded: Bool { state.pointee.recordEnded }
+
+    /// The fields of the record in progress (valid until the next feed or reset).
+    @inline(__always) var fields: FieldsView { state.pointee.view(copied: copiesFieldBytes) }
 
     private static let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
         data, len, ctx in
-        guard let ctx else { return }
-        let me = Unmanaged<LibCSVParser>.fromOpaque(ctx).takeUnretainedValue()
-        if let data {
-            me.fields.append(UnsafeBufferPointer(start: data.assumingMemoryBound(to: UInt8.self), count: len))
-        } else {
-            me.fields.appendNull()
-        }
+        ctx?.assumingMemoryBound(to: FieldState.self).pointee.append(data, len)
     }
 
+    private static let lengthCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
+        data, len, ctx in
+        ctx?.assumingMemoryBound(to: FieldState.self).pointee.count(len)
+    }
+
+    /// When `false`, fields are only counted (``FieldsView`` then has no spans, only `count` and
+    /// `lastNonEmpty`): for passes that check the account but keep no values.
+    var copiesFieldBytes = true
+
     private static let recordCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, ctx in
-        guard let ctx else { return }
-        Unmanaged<LibCSVParser>.fromOpaque(ctx).takeUnretainedValue().recordEnded = true
+        ctx?.assumingMemoryBound(to: FieldState.self).pointee.recordEnded = true
     }
 
     /// Feeds bytes (one physical line, or less) to the parser.
     /// The corresponding C functions are `csv_parse` and `csv_error`.
     /// - Returns: `false` when libcsv stopped at a quoting irregularity (`CSV_EPARSE`) or ran out of
     ///   memory; the record in progress must then be re-read by ``LenientRecordParser``.
-    func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    @inline(__always) func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
-        let ctx = Unmanaged.passUnretained(self).toOpaque()
-        let used = csv_parse(&parser, base, bytes.count, Self.fieldCallback, Self.recordCallback, ctx)
+        let used = csv_parse(&parser, base, bytes.count, copiesFieldBytes ? Self.fieldCallback : Self.lengthCallback,
+                             Self.recordCallback, state)
         if used < bytes.count { return false }
-        return csv_error(&parser) == CSV_SUCCESS
+        return true
     }
 
     /// Ends the input: flushes a last record that has no line break.
     /// The corresponding C function is `csv_fini`.
     /// - Returns: `false` when a quoted field is still open (`CSV_STRICT_FINI`).
     func finish() -> Bool {
-        let ctx = Unmanaged.passUnretained(self).toOpaque()
-        return csv_fini(&parser, Self.fieldCallback, Self.recordCallback, ctx) == 0
+        csv_fini(&parser, copiesFieldBytes ? Self.fieldCallback : Self.lengthCallback, Self.recordCallback, state) == 0
     }
 
     /// Quotes one field the way libcsv's writer does (always quoted, `"` doubled).

@@ -9,7 +9,7 @@ final class TableBuilder: AcceptedRowSink {
         table = RawTable(columns: columns, rawColumnNames: rawColumnNames, headerRows: headerRows, platform: platform)
     }
 
-    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws {
+    func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
         table.appendRecord(fields, dataRow: dataRow, line: line)
     }
 
@@ -24,17 +24,17 @@ final class TableBuilder: AcceptedRowSink {
 /// Writes accepted records as CSV (`--data-out`).
 final class DataOutSink: AcceptedRowSink {
     let writer: CSVFileWriter
-    private var row: [ArraySlice<UInt8>] = []
+    private var row: [UnsafeBufferPointer<UInt8>] = []
     init(writer: CSVFileWriter) { self.writer = writer }
 
     func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
         try writer.writeRecord(columns.map { Array($0.utf8) })
     }
 
-    func accept(_ fields: FieldBuffer, columnCount: Int, dataRow: Int, line: Int) throws {
+    func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
         row.removeAll(keepingCapacity: true)
         for c in 0..<columnCount {
-            row.append(c < fields.spans.count ? fields.field(c) : [])
+            row.append(c < fields.count ? fields.field(c) : UnsafeBufferPointer(start: nil, count: 0))
         }
         try writer.writeRecord(row)
     }
@@ -65,22 +65,29 @@ final class CSVFileWriter {
 
     /// Appends one record.
     func writeRecord<C: Collection>(_ fields: [C]) throws where C.Element == UInt8 {
-        for (i, f) in fields.enumerated() {
-            if i > 0 { buffer.append(UInt8(ascii: ",")) }
-            let needs = f.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+        // Work on a local array: appending to the stored property byte by byte would pay a
+        // dynamic exclusivity check per byte.
+        var out = buffer
+        buffer = []
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
+        for i in fields.indices {
+            let f = fields[i]
+            if i > 0 { out.append(comma) }
+            let needs = f.contains { $0 == comma || $0 == quote || $0 == 10 || $0 == 13 }
                 || (fields.count == 1 && f.isEmpty)
             if needs {
-                buffer.append(UInt8(ascii: "\""))
+                out.append(quote)
                 for b in f {
-                    if b == UInt8(ascii: "\"") { buffer.append(b) }
-                    buffer.append(b)
+                    if b == quote { out.append(b) }
+                    out.append(b)
                 }
-                buffer.append(UInt8(ascii: "\""))
+                out.append(quote)
             } else {
-                buffer.append(contentsOf: f)
+                out.append(contentsOf: f)
             }
         }
-        buffer.append(10)
+        out.append(10)
+        buffer = out
         if buffer.count >= 1 << 20 { try flush() }
     }
 
@@ -91,6 +98,15 @@ final class CSVFileWriter {
                               hint: "check the free space on the disk")
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Drops everything written so far (the import is being redone).
+    func truncate() throws {
+        buffer.removeAll(keepingCapacity: true)
+        do { try handle.truncate(atOffset: 0); try handle.seek(toOffset: 0) } catch {
+            throw IngestError(.unwritable, path: path, message: "cannot rewrite the output: \(error.localizedDescription)",
+                              hint: "check that the destination is a regular, writable file")
+        }
     }
 
     /// Flushes, closes and renames the temporary file onto the destination.

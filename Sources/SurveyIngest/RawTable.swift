@@ -66,14 +66,14 @@ public struct RawTable: Sendable, Equatable {
 
     /// Appends an accepted record: the first `columns.count` fields, padded with `nil`.
     /// The caller guarantees the record's bytes fit in 2³¹ − 1 bytes.
-    mutating func appendRecord(_ fields: FieldBuffer, dataRow: Int, line: Int) {
+    mutating func appendRecord(_ fields: FieldsView, dataRow: Int, line: Int) {
         let start = bytes.count
         rowStarts.append(start)
         let n = columns.count
         for c in 0..<n {
             if c < fields.spans.count {
                 let s = fields.spans[c]
-                bytes.append(contentsOf: fields.bytes[s.start..<s.end])
+                bytes.append(contentsOf: fields.field(c))
                 cellEnds.append(UInt32(bytes.count - start) | (s.isNull ? Self.nullBit : 0))
             } else {
                 cellEnds.append(UInt32(bytes.count - start) | Self.nullBit)

@@ -1,7 +1,7 @@
 /// A record as the reader hands it to its consumer. Valid only during the callback.
 struct RecordView {
     /// Fields (bytes back to back, spans).
-    var fields: FieldBuffer
+    var fields: FieldsView
     /// The record's bytes as stored (decoded to UTF-8), without its terminator.
     var raw: UnsafeBufferPointer<UInt8>
     /// 1-based physical line on which the record starts.
@@ -14,6 +14,8 @@ struct RecordView {
 
 /// Receives records and skipped blank lines from a ``RecordReader``.
 protocol RecordConsumer: AnyObject {
+    /// Whether the next record's field values are needed (otherwise only lengths are kept).
+    var needsFieldBytes: Bool { get }
     func consume(_ record: RecordView) throws
     func blankLine(_ line: Int)
 }
@@ -95,6 +97,25 @@ final class RecordReader {
         return true
     }
 
+    /// Index of the first CR or LF at or after `from` (or `buf.count`), eight bytes at a time.
+    @inline(__always) static func lineBreak(in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var i = from
+        let n = buf.count
+        if let base = buf.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let a = w ^ 0x0A0A_0A0A_0A0A_0A0A, b = w ^ 0x0D0D_0D0D_0D0D_0D0D
+                // A byte of `a` or `b` is zero exactly where `w` holds LF or CR.
+                if ((a &- ones) & ~a | (b &- ones) & ~b) & highs != 0 { break }
+                i += 8
+            }
+        }
+        while i < n && buf[i] != 10 && buf[i] != 13 { i += 1 }
+        return i
+    }
+
     /// Processes every complete line available. Returns `true` when the input is finished.
     private func process(_ buf: UnsafeBufferPointer<UInt8>, eof: Bool, consumer: RecordConsumer) throws -> Bool {
         let n = buf.count
@@ -112,12 +133,7 @@ final class RecordReader {
                 return true
             }
             // Find the end of the physical line.
-            var i = pos
-            while i < n {
-                let b = buf[i]
-                if b == 10 || b == 13 { break }
-                i += 1
-            }
+            let i = Self.lineBreak(in: buf, from: pos)
             let lineEnd = i
             var next = i
             var term: LineTerminator? = nil
@@ -137,6 +153,7 @@ final class RecordReader {
                     continue
                 }
                 inRecord = true; recStart = pos; recLine = line
+                parser.copiesFieldBytes = consumer.needsFieldBytes
                 parser.resetRecord()
             }
             let ok = parser.feed(UnsafeBufferPointer(rebasing: buf[pos..<next]))
@@ -170,7 +187,7 @@ final class RecordReader {
         } else {
             parser.resetRecord()
             try consumer.consume(RecordView(
-                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                fields: FieldsView.empty, raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
                 line: recLine, issues: RecordIssues(), unterminated: true))
             try parser.restart()
         }
@@ -185,13 +202,15 @@ final class RecordReader {
             return false
         case .unterminated:
             try consumer.consume(RecordView(
-                fields: FieldBuffer(), raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
+                fields: FieldsView.empty, raw: UnsafeBufferPointer(rebasing: buf[recStart..<buf.count]),
                 line: recLine, issues: RecordIssues(), unterminated: true))
             pos = buf.count
         case let .record(rawEnd, next, breaks, terminator, issues):
-            try consumer.consume(RecordView(
-                fields: fields, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
-                line: recLine, issues: issues, unterminated: false))
+            try fields.withView { view in
+                try consumer.consume(RecordView(
+                    fields: view, raw: UnsafeBufferPointer(rebasing: buf[recStart..<rawEnd]),
+                    line: recLine, issues: issues, unterminated: false))
+            }
             count(terminator, line: recLine + breaks - 1)
             pos = next
             line = recLine + breaks

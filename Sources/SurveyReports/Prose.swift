@@ -5,7 +5,7 @@ enum Prose {
         switch ind.kind {
         case .proportion: return Format.percent(x, 1)
         case .total: return Format.grouped(x, ind.decimals)
-        case .mean, .rate: return x >= 10_000 ? Format.grouped(x, ind.decimals) : Format.fixed(x, ind.decimals)
+        case .mean, .rate: return abs(x) >= 1_000 ? Format.grouped(x, ind.decimals) : Format.fixed(x, ind.decimals)
         }
     }
 

@@ -16,13 +16,13 @@ import SurveyStatistics
         let id = c["id"] as? String ?? "?"
         guard let distribution = c["distribution"] as? String,
               let function = c["function"] as? String,
-              let expected = referenceDouble(c["expected"]),
+              let expected = preciseReferenceDouble(c["expected"]),
               let params = c["params"] as? [String: Any] else {
             tally.skip(id, "case lacks distribution/function/expected/params")
             continue
         }
-        let argument = referenceDouble(c["x"] ?? c["p"]) ?? .nan
-        func param(_ name: String) -> Double { referenceDouble(params[name]) ?? .nan }
+        let argument = preciseReferenceDouble(c["x"] ?? c["p"]) ?? .nan
+        func param(_ name: String) -> Double { preciseReferenceDouble(params[name]) ?? .nan }
         let functions: (cdf: (Double) -> Double, sf: (Double) -> Double,
                         ppf: (Double) -> Double, isf: (Double) -> Double)
         switch distribution {
@@ -71,7 +71,7 @@ import SurveyStatistics
 /// swift-corelibs-foundation returns some numbers as `NSDecimalNumber`, whose `doubleValue` is not
 /// correctly rounded (e.g. the file's `0.999999` came back as 0.9999990000000001, one ulp off, which
 /// moved beta sf(0.999999) by 5·10⁻¹¹ relative). Its 17-digit description parses back exactly.
-func referenceDouble(_ value: Any?) -> Double? {
+func preciseReferenceDouble(_ value: Any?) -> Double? {
     if let decimal = value as? NSDecimalNumber { return Double(decimal.description) }
     return (value as? NSNumber)?.doubleValue
 }

@@ -135,10 +135,10 @@ enum NISTDifficulty {
     static func lre(_ actual: Double, _ entry: Any?) -> Double {
         var certified: Double?
         if let dict = entry as? [String: Any] {
-            certified = referenceDouble(dict["value"])
+            certified = preciseReferenceDouble(dict["value"])
             if certified == nil { return actual > 1e20 ? 15 : 0 }
         } else {
-            certified = referenceDouble(entry)
+            certified = preciseReferenceDouble(entry)
         }
         guard let c = certified else { return 0 }
         if actual.isNaN { return 0 }

@@ -182,3 +182,16 @@ private func read(_ text: String, options: IngestOptions = .init()) throws -> In
     #expect(r.summary.rejectedRows.map(\.endLine) == [3, 5])
     #expect(r.summary.rejectedRows.map(\.reason) == ["too-many-fields", "unterminated-quote"])
 }
+
+@Test func dataOutIsRewrittenWhenTheEncodingCheckRedoesTheParse() throws {
+    // Parsed first as UTF-8 (the guess), then again as Windows-1252: the output holds one copy.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-redo-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("in.csv")
+    try Data(Array("name,fee\r\n".utf8) + [0x52, 0x65, 0x6E, 0xE9, 0x65, 0x2C, 0xA3, 0x35, 0x0D, 0x0A]).write(to: input)
+    let out = dir.appendingPathComponent("out.csv")
+    let summary = try Ingest.summarize(path: input.path, dataOut: out.path)
+    #expect(summary.encoding == "windows-1252")
+    #expect(try String(contentsOf: out, encoding: .utf8) == "name,fee\nRenée,£5\n")
+}

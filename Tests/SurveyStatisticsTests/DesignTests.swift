@@ -230,3 +230,124 @@ private func near(_ a: Double, _ b: Double, _ tol: Double = 1e-12) -> Bool {
     #expect(near(beta.lower, BetaDistribution(alpha: 2.7, beta: 7.3).quantile(0.025), 1e-10))
     #expect(near(beta.upper, BetaDistribution(alpha: 3.7, beta: 6.3).quantile(0.975), 1e-10))
 }
+
+@Test func regressionOnAGroupIsADifferenceOfDomainMeans() throws {
+    // Routes agree: the group coefficient of y ~ 1 + g equals ȳ₁ − ȳ₀, and its design SE equals
+    // the SE of that contrast of the two domain means (same influence values).
+    let w: [Double] = [1, 2, 1.5, 1, 2, 3, 1, 2.5, 1, 2]
+    let strata = ["a", "a", "a", "a", "a", "b", "b", "b", "b", "b"]
+    let y: [Double] = [3, 5, 4, 6, 2, 8, 7, 9, 6, 5]
+    let g: [Double] = [0, 1, 0, 1, 1, 0, 1, 0, 1, 0]
+    let design = try SurveyDesign(weights: w, strata: strata)
+    let fit = try design.regression(columns: [Array(repeating: 1, count: 10), g], response: y)
+    let joint = try design.jointEstimates([DomainStatistic(.mean(y), domain: g.map { $0 == 1 }),
+                                           DomainStatistic(.mean(y), domain: g.map { $0 == 0 })])
+    let diff = try joint.contrast([1, -1])
+    #expect(near(fit.coefficients[1], diff.value, 1e-12))
+    #expect(near(fit.standardErrors[1], diff.standardError, 1e-10))
+    #expect(fit.residualDegreesOfFreedom == design.degreesOfFreedom + 1 - 2)
+    let t = try design.twoSampleTTest(y, group: g)
+    #expect(near(t.statistic, diff.value / diff.standardError, 1e-10))
+    // Logistic: intercept-only fit is logit of the weighted mean.
+    let b: [Double] = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1]
+    let logit = try design.regression(columns: [Array(repeating: 1, count: 10)], response: b, family: .quasibinomial)
+    let p = try design.mean(b).value
+    #expect(near(logit.coefficients[0], log(p / (1 - p)), 1e-10))
+}
+
+@Test func weightedQuantileRules() {
+    // x = 1…4, equal weights: F̂ = .25, .5, .75, 1. Median: math → 2 (F̂(2) = .5 exactly),
+    // school → (2 + 3)/2, hf7 → R quantile(1:4, .5, type = 7) = 2.5; p = .6: math → 3.
+    let x: [Double] = [4, 1, 3, 2], w: [Double] = [1, 1, 1, 1]
+    #expect(weightedQuantile(x, w, 0.5, rule: .math) == 2)
+    #expect(weightedQuantile(x, w, 0.5, rule: .school) == 2.5)
+    #expect(weightedQuantile(x, w, 0.5, rule: .hf7) == 2.5)
+    #expect(weightedQuantile(x, w, 0.6, rule: .math) == 3)
+    // hf7 at p = 0.1: 1 + 0.3·(2 − 1) = 1.3 (type 7: h = 3p).
+    #expect(near(weightedQuantile(x, w, 0.1, rule: .hf7), 1.3, 1e-14))
+    // Zero weights are dropped.
+    #expect(weightedQuantile([1, 100, 2], [1, 0, 1], 1, rule: .math) == 2)
+}
+
+@Test func independenceTestTableAndStatistic() throws {
+    // Equal weights, no clusters: the observed table is the count table and X² is Pearson's.
+    // Table [[3, 1], [1, 3]]: E = 2 everywhere, X² = 4·(1/2) = 2.
+    let rows = ["a", "a", "a", "a", "b", "b", "b", "b"]
+    let cols = ["x", "x", "x", "y", "x", "y", "y", "y"]
+    let design = try SurveyDesign(weights: Array(repeating: 5, count: 8))
+    let chisq = try design.independenceTest(rows: rows, columns: cols, adjustment: .firstOrder)
+    #expect(chisq.observed == [[3, 1], [1, 3]])
+    #expect(near(chisq.test.statistic, 2, 1e-12))
+    #expect(chisq.test.degreesOfFreedom == 1)
+    let f = try design.independenceTest(rows: rows, columns: cols)
+    #expect(near(f.test.statistic * f.generalisedDesignEffects[0], 2, 1e-12))
+    #expect(f.test.pValue > 0 && f.test.pValue < 1)
+}
+
+@Test func calibrationMeetsItsTotals() throws {
+    // Auxiliaries: intercept and a 0/1 group; population totals N = 100, group = 30.
+    let w: [Double] = [8, 9, 10, 11, 12, 9, 10, 11]
+    let g: [Double] = [1, 0, 1, 0, 0, 1, 0, 0]
+    let x = [Array(repeating: 1.0, count: 8), g]
+    let design = try SurveyDesign(weights: w)
+    for method in CalibrationMethod.allCases {
+        let bounds: ClosedRange<Double>? = method == .logit ? 0.5...2.0 : nil
+        let c = try design.calibrated(auxiliary: x, populationTotals: [100, 30], method: method, bounds: bounds)
+        let total = c.design.weights.reduce(0, +)
+        let group = zip(c.design.weights, g).map { $0 * $1 }.reduce(0, +)
+        #expect(abs(total - 100) < 1e-6 && abs(group - 30) < 1e-6, "\(method)")
+        if method == .logit { #expect(zip(c.design.weights, w).allSatisfy { $0 / $1 > 0.5 && $0 / $1 < 2 }) }
+    }
+    // With two post-strata, linear calibration on (1, g) equals post-stratification.
+    let post = try design.postStratified(by: g.map { $0 == 1 ? "a" : "b" }, populationCounts: ["a": 30, "b": 70])
+    let greg = try design.calibrated(auxiliary: x, populationTotals: [100, 30]).design
+    for (a, b) in zip(post.weights, greg.weights) { #expect(near(a, b, 1e-12)) }
+    let y: [Double] = [3, 4, 5, 6, 7, 8, 9, 10]
+    #expect(near(try post.mean(y).standardError, try greg.mean(y).standardError, 1e-10))
+    // Logit calibration needs finite bounds.
+    #expect((#expect(throws: DesignError.self) {
+        try design.calibrated(auxiliary: x, populationTotals: [100, 30], method: .logit)
+    })?.code == .invalidArgument)
+}
+
+@Test func replicateCalibrationAdjustsEveryReplicate() throws {
+    let w: [Double] = [1, 1, 1, 1]
+    let reps: [[Double]] = [[0, 2, 1, 1], [2, 0, 1, 1], [1, 1, 0, 2], [1, 1, 2, 0]]
+    let design = try ReplicateDesign(weights: w, replicateWeights: reps, type: .jk1)
+    let groups = ["a", "a", "b", "b"]
+    let post = try design.postStratified(by: groups, populationCounts: ["a": 10, "b": 30])
+    for column in post.replicateWeights + [post.weights] {
+        #expect(near(column[0] + column[1], 10) && near(column[2] + column[3], 30))
+    }
+    let cal = try design.calibrated(auxiliary: [[1, 1, 1, 1], [1, 1, 0, 0]], populationTotals: [40, 10])
+    for (a, b) in zip(cal.replicateWeights.joined(), post.replicateWeights.joined()) { #expect(near(a, b, 1e-12)) }
+    let raked = try design.raked(margins: [(groups, ["a": 10, "b": 30])])
+    #expect(raked.converged)
+}
+
+@Test func poissonRegressionWithOffsetIsARate() throws {
+    // Intercept-only log-linear model with offset log(exposure): exp(β₀) = Σwy / Σw·exposure.
+    let w: [Double] = [1, 2, 1, 3, 2]
+    let y: [Double] = [0, 2, 1, 4, 1]
+    let exposure: [Double] = [1.5, 2, 1, 3, 2.5]
+    let design = try SurveyDesign(weights: w)
+    let fit = try design.regression(columns: [Array(repeating: 1, count: 5)], response: y, family: .quasipoisson,
+                                    offset: exposure.map { log($0) })
+    let rate = try design.ratio(numerator: y, denominator: exposure)
+    #expect(near(exp(fit.coefficients[0]), rate.value, 1e-10))
+    // Delta method: SE(log rate) = SE(rate)/rate.
+    #expect(near(fit.standardErrors[0], rate.standardError / rate.value, 1e-8))
+}
+
+@Test func lonelyUnitAtStageTwoIsNamedAsR() throws {
+    // PSU "b" has one sampled school out of 3: R stops with
+    // "Stratum (1.b) has only one PSU at stage 2" (stage-2 strata are interaction(strata, PSU)).
+    let design = try SurveyDesign(weightsFromFPC: [[4, 4, 4], [5, 5, 3]],
+                                  clusters: [["a", "a", "b"], ["1", "2", "1"]])
+    let error = #expect(throws: DesignError.self) { try design.mean([1, 2, 3]) }
+    #expect(error?.message == "Stratum (1.b) has only one PSU at stage 2")
+    // With N = 1 at stage 2 the unit is self-representing: no error, no stage-2 contribution.
+    let certain = try SurveyDesign(weightsFromFPC: [[4, 4, 4], [5, 5, 1]],
+                                   clusters: [["a", "a", "b"], ["1", "2", "1"]])
+    #expect(throws: Never.self) { try certain.mean([1, 2, 3]) }
+}

@@ -124,3 +124,40 @@ func betaTwoThreeIsAPolynomial(x: Double) {
     // log B(a, b) for large arguments against lgamma directly (moderate size: no cancellation issue).
     #expect(abs(SpecialFunctions.logBeta(30, 40) - (lgamma(30) + lgamma(40) - lgamma(70))) < 1e-12)
 }
+
+/// 834 further points (other dfs, shapes and tails than the reference folder) from mpmath at 40 digits;
+/// provenance and the generating script: the header of DistributionsMPMathCases.swift.
+@Test func mpmathCasesBeyondTheReferenceSet() throws {
+    struct Case: Decodable {
+        let distribution: String, params: [String: Double], function: String, arg: Double, expected: Double
+    }
+    let cases = try JSONDecoder().decode([Case].self, from: Data(distributionsMPMathCasesJSON.utf8))
+    #expect(cases.count == 834)
+    var worst = 0.0
+    for c in cases {
+        let p = c.params
+        let f: (cdf: (Double) -> Double, sf: (Double) -> Double, ppf: (Double) -> Double, isf: (Double) -> Double)
+        switch c.distribution {
+        case "t":
+            let d = StudentT(degreesOfFreedom: p["df"] ?? .nan); f = (d.cdf, d.sf, d.quantile, d.inverseSurvival)
+        case "chi2":
+            let d = ChiSquared(degreesOfFreedom: p["df"] ?? .nan); f = (d.cdf, d.sf, d.quantile, d.inverseSurvival)
+        case "f":
+            let d = FDistribution(numeratorDegreesOfFreedom: p["dfn"] ?? .nan, denominatorDegreesOfFreedom: p["dfd"] ?? .nan)
+            f = (d.cdf, d.sf, d.quantile, d.inverseSurvival)
+        default:
+            let d = BetaDistribution(alpha: p["a"] ?? .nan, beta: p["b"] ?? .nan); f = (d.cdf, d.sf, d.quantile, d.inverseSurvival)
+        }
+        let actual: Double
+        switch c.function {
+        case "cdf": actual = f.cdf(c.arg)
+        case "sf": actual = f.sf(c.arg)
+        case "ppf": actual = f.ppf(c.arg)
+        default: actual = f.isf(c.arg)
+        }
+        let error = relativeError(actual, c.expected)
+        worst = max(worst, error)
+        #expect(error < 1e-12, "\(c.distribution)\(p) \(c.function)(\(c.arg)) = \(actual), expected \(c.expected)")
+    }
+    print("mpmath extra distribution cases: worst relative error \(worst)")
+}

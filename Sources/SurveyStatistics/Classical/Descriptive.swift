@@ -66,11 +66,17 @@ public enum Descriptive {
 
 /// One-way analysis of variance table (fixed effects), as in the NIST StRD ANOVA sets.
 public struct OneWayANOVA: Sendable, Equatable {
+    /// Number of groups − 1.
     public var betweenDegreesOfFreedom: Int
+    /// Number of observations − number of groups.
     public var withinDegreesOfFreedom: Int
+    /// Σ_g n_g (x̄_g − x̄)².
     public var betweenSumOfSquares: Double
+    /// Σ_g Σ (x − x̄_g)².
     public var withinSumOfSquares: Double
+    /// SS_between / df_between.
     public var betweenMeanSquare: Double { betweenSumOfSquares / Double(betweenDegreesOfFreedom) }
+    /// SS_within / df_within (df_within ≥ 1 by construction).
     public var withinMeanSquare: Double { withinSumOfSquares / Double(withinDegreesOfFreedom) }
     /// F = MS_between / MS_within.
     public var fStatistic: Double { betweenMeanSquare / withinMeanSquare }

@@ -19,6 +19,8 @@ public enum CalibrationMethod: String, Sendable, CaseIterable {
     case linear
     /// Raking (multiplicative, entropy distance): g = exp(xᵀλ), optionally truncated to bounds.
     case raking
+    /// Logit (Deville–Särndal), g within (lower, upper); needs finite bounds with lower < 1 < upper.
+    case logit
 }
 
 /// The outcome of an iterative calibration.
@@ -154,97 +156,13 @@ extension SurveyDesign {
     public func calibrated(auxiliary: [[Double]], populationTotals: [Double], method: CalibrationMethod = .linear,
                            bounds: ClosedRange<Double>? = nil, maxIterations: Int = 50,
                            epsilon: Double = 1e-7) throws -> CalibrationResult {
-        let p = auxiliary.count
-        guard p > 0, populationTotals.count == p, auxiliary.allSatisfy({ $0.count == rowCount }) else {
-            throw DesignError(.lengthMismatch, "calibration needs one population total per auxiliary column, each column with \(rowCount) rows")
-        }
-        var ww = weights
-        let sqrtW = ww.map { $0.squareRoot() }
-        var sampleTotal = (0..<p).map { k in (0..<rowCount).reduce(0.0) { $0 + auxiliary[k][$1] * ww[$1] } }
-        var g = [Double](repeating: 1, count: rowCount)
-        var iterations = 0
-        var converged = true
-        var achieved = 0.0
-        if method == .linear && bounds == nil {
-            // Closed form (R regcalibrate).
-            let t = try solveSymmetric(crossProduct(auxiliary, ww), zip(populationTotals, sampleTotal).map { $0 - $1 })
-            for i in 0..<rowCount {
-                var s = 1.0
-                for k in 0..<p { s += auxiliary[k][i] * t[k] }
-                g[i] = s
-            }
-            iterations = 1
-        } else {
-            let lower = bounds?.lowerBound ?? -.infinity, upper = bounds?.upperBound ?? .infinity
-            func fm1(_ u: Double) -> Double {
-                switch method {
-                case .linear: return min(max(u + 1, lower), upper) - 1
-                case .raking: return min(max(exp(u), lower), upper) - 1
-                }
-            }
-            func dF(_ u: Double) -> Double {
-                let inside = u < upper - 1 && u > lower - 1
-                switch method {
-                case .linear: return inside ? 1 : 0
-                case .raking: return inside ? exp(u) : 0
-                }
-            }
-            // Pre-scaling for weights far from the population scale (R grake, threshold 20).
-            var scale: Double? = nil
-            let scales = zip(populationTotals, sampleTotal).map { $0 / $1 }
-            if let smallest = scales.min(), smallest > 20 {
-                let s = scales.reduce(0, +) / Double(scales.count)
-                ww = ww.map { $0 * s }
-                sampleTotal = sampleTotal.map { $0 * s }
-                scale = s
-            }
-            var eta = [Double](repeating: 0, count: p)
-            var xeta = [Double](repeating: 0, count: rowCount)
-            func update() {
-                for i in 0..<rowCount {
-                    var s = 0.0
-                    for k in 0..<p { s += auxiliary[k][i] * eta[k] }
-                    xeta[i] = s
-                }
-            }
-            func misfit() -> [Double] {
-                (0..<p).map { k in
-                    var s = 0.0
-                    for i in 0..<rowCount { s += auxiliary[k][i] * ww[i] * fm1(xeta[i]) }
-                    return populationTotals[k] - sampleTotal[k] - s
-                }
-            }
-            iterations = 1
-            while true {
-                let deriv = xeta.map(dF)
-                let tmat = crossProduct(auxiliary, zip(ww, deriv).map { $0 * $1 })
-                var deta = try solveSymmetric(tmat, misfit())
-                for k in 0..<p { eta[k] += deta[k] }
-                update()
-                while iterations < maxIterations, xeta.contains(where: { !(fm1($0).isFinite && dF($0).isFinite) }) {
-                    iterations += 1
-                    deta = deta.map { $0 / 2 }
-                    for k in 0..<p { eta[k] -= deta[k] }
-                    update()
-                }
-                let m = misfit()
-                achieved = zip(m, populationTotals).map { abs($0) / (1 + abs($1)) }.max() ?? 0
-                if achieved < epsilon { break }
-                iterations += 1
-                if iterations > maxIterations { converged = false; break }
-            }
-            g = xeta.map { 1 + fm1($0) }
-            if let scale { g = g.map { $0 * scale } }
-        }
-        guard converged else {
-            throw DesignError(.notConverged, "calibration did not converge in \(maxIterations) iterations (misfit \(achieved))",
-                              hint: "relax the bounds, raise maxIterations, or check that the population totals are attainable")
-        }
+        let fit = try calibrationFactors(auxiliary: auxiliary, weights: weights, populationTotals: populationTotals,
+                                         method: method, bounds: bounds, maxIterations: maxIterations, epsilon: epsilon)
         // GREG weights may be negative (R allows them); they bypass the sampling-weight check.
         var copy = self
-        copy.weights = (0..<rowCount).map { weights[$0] * g[$0] }
-        copy.calibrations.append(.regression(x: auxiliary, sqrtWeights: sqrtW, g: g))
-        return CalibrationResult(design: copy, converged: converged, iterations: iterations, misfit: achieved)
+        copy.weights = (0..<rowCount).map { weights[$0] * fit.g[$0] }
+        copy.calibrations.append(.regression(x: auxiliary, sqrtWeights: weights.map { $0.squareRoot() }, g: fit.g))
+        return CalibrationResult(design: copy, converged: true, iterations: fit.iterations, misfit: fit.misfit)
     }
 
     /// Applies the calibration steps to influence values before the stage-wise variance.
@@ -298,6 +216,97 @@ extension SurveyDesign {
     }
 }
 
+/// The calibration factors g with Σ wᵢgᵢxᵢ = T (R `regcalibrate` for unbounded linear
+/// calibration, else R `grake`'s Newton iterations with step halving and its pre-scaling of
+/// weights far from the population scale).
+///
+/// - Throws: `lengthMismatch`; `invalidArgument` (singular system, logit without finite bounds);
+///   `notConverged` when max |misfit|/(1 + |T|) ≥ epsilon after `maxIterations`.
+func calibrationFactors(auxiliary: [[Double]], weights: [Double], populationTotals: [Double], method: CalibrationMethod,
+                        bounds: ClosedRange<Double>?, maxIterations: Int, epsilon: Double)
+    throws -> (g: [Double], iterations: Int, misfit: Double) {
+    let p = auxiliary.count, n = weights.count
+    guard p > 0, populationTotals.count == p, auxiliary.allSatisfy({ $0.count == n }) else {
+        throw DesignError(.lengthMismatch, "calibration needs one population total per auxiliary column, each column with \(n) rows")
+    }
+    var ww = weights
+    var sampleTotal = (0..<p).map { k in (0..<n).reduce(0.0) { $0 + auxiliary[k][$1] * ww[$1] } }
+    if method == .linear && bounds == nil {
+        // Closed form (R regcalibrate).
+        let t = try solveLinearSystem(crossProduct(auxiliary, ww), zip(populationTotals, sampleTotal).map { $0 - $1 })
+        let g = (0..<n).map { i in 1 + (0..<p).reduce(0.0) { $0 + auxiliary[$1][i] * t[$1] } }
+        return (g, 1, 0)
+    }
+    let lower = bounds?.lowerBound ?? -.infinity, upper = bounds?.upperBound ?? .infinity
+    if method == .logit {
+        guard lower.isFinite, upper.isFinite, lower < 1, upper > 1 else {
+            throw DesignError(.invalidArgument, "logit calibration needs finite bounds with lower < 1 < upper",
+                              hint: "e.g. bounds 0.5...2")
+        }
+    }
+    let a = (upper - lower) / ((upper - 1) * (1 - lower))
+    func fm1(_ u: Double) -> Double {
+        switch method {
+        case .linear: return min(max(u + 1, lower), upper) - 1
+        case .raking: return min(max(exp(u), lower), upper) - 1
+        case .logit:
+            let e = exp(a * u)
+            return (lower * (upper - 1) + upper * (1 - lower) * e) / (upper - 1 + (1 - lower) * e) - 1
+        }
+    }
+    func dF(_ u: Double) -> Double {
+        let inside = u < upper - 1 && u > lower - 1
+        switch method {
+        case .linear: return inside ? 1 : 0
+        case .raking: return inside ? exp(u) : 0
+        case .logit:
+            let e = exp(a * u), d = upper - 1 + (1 - lower) * e
+            return upper * (1 - lower) * e * a / d - (lower * (upper - 1) + upper * (1 - lower) * e) * ((1 - lower) * e * a) / (d * d)
+        }
+    }
+    // Pre-scaling for weights far from the population scale (R grake, threshold 20).
+    var scale: Double? = nil
+    let scales = zip(populationTotals, sampleTotal).map { $0 / $1 }
+    if let smallest = scales.min(), smallest > 20 {
+        let s = scales.reduce(0, +) / Double(scales.count)
+        ww = ww.map { $0 * s }
+        sampleTotal = sampleTotal.map { $0 * s }
+        scale = s
+    }
+    var eta = [Double](repeating: 0, count: p)
+    var xeta = [Double](repeating: 0, count: n)
+    func update() {
+        for i in 0..<n { xeta[i] = (0..<p).reduce(0.0) { $0 + auxiliary[$1][i] * eta[$1] } }
+    }
+    func misfit() -> [Double] {
+        (0..<p).map { k in populationTotals[k] - sampleTotal[k] - (0..<n).reduce(0.0) { $0 + auxiliary[k][$1] * ww[$1] * fm1(xeta[$1]) } }
+    }
+    var iterations = 1
+    var achieved = Double.infinity
+    while true {
+        let tmat = crossProduct(auxiliary, (0..<n).map { ww[$0] * dF(xeta[$0]) })
+        var deta = try solveLinearSystem(tmat, misfit())
+        for k in 0..<p { eta[k] += deta[k] }
+        update()
+        while iterations < maxIterations, xeta.contains(where: { !(fm1($0).isFinite && dF($0).isFinite) }) {
+            iterations += 1
+            deta = deta.map { $0 / 2 }
+            for k in 0..<p { eta[k] -= deta[k] }
+            update()
+        }
+        achieved = zip(misfit(), populationTotals).map { abs($0) / (1 + abs($1)) }.max() ?? 0
+        if achieved < epsilon { break }
+        iterations += 1
+        if iterations > maxIterations {
+            throw DesignError(.notConverged, "calibration did not converge in \(maxIterations) iterations (misfit \(achieved))",
+                              hint: "relax the bounds, raise maxIterations, or check that the population totals are attainable")
+        }
+    }
+    var g = xeta.map { 1 + fm1($0) }
+    if let scale { g = g.map { $0 * scale } }
+    return (g, iterations, achieved)
+}
+
 /// XᵀWX for columns X and row weights W.
 func crossProduct(_ x: [[Double]], _ w: [Double]) -> [[Double]] {
     let p = x.count
@@ -314,7 +323,7 @@ func crossProduct(_ x: [[Double]], _ w: [Double]) -> [[Double]] {
 
 /// Solves A x = b for a small square A by Gaussian elimination with partial pivoting.
 /// - Throws: `invalidArgument` when A is singular to working precision.
-func solveSymmetric(_ a: [[Double]], _ b: [Double]) throws -> [Double] {
+func solveLinearSystem(_ a: [[Double]], _ b: [Double]) throws -> [Double] {
     let n = b.count
     var m = a
     var x = b
@@ -342,47 +351,13 @@ func solveSymmetric(_ a: [[Double]], _ b: [Double]) throws -> [Double] {
     return x
 }
 
-/// Residuals of the least-squares fit of `response` on `columns` by Householder QR (as R's
-/// `qr.resid`); rank-deficient columns (norm below 1e-7 of the original) are skipped.
+/// Residuals of the least-squares fit of `response` on `columns` (R `qr.resid`), by the pivoted
+/// QR of ``LeastSquares``; NaN when the fit is impossible.
 func leastSquaresResiduals(columns: [[Double]], response: [Double]) -> [Double] {
     let n = response.count
-    var cols = columns
-    var r = response
-    var row = 0
-    var householders: [(Int, [Double], Double)] = []
-    for k in cols.indices {
-        guard row < n else { break }
-        let originalNorm = (cols[k].reduce(0) { $0 + $1 * $1 }).squareRoot()
-        var normSq = 0.0
-        for i in row..<n { normSq += cols[k][i] * cols[k][i] }
-        let norm = normSq.squareRoot()
-        guard norm > 1e-7 * originalNorm, norm > 0 else { continue }
-        // Householder vector v = x − α e, α = −sign(x_row)‖x‖.
-        let alpha = cols[k][row] > 0 ? -norm : norm
-        var v = [Double](repeating: 0, count: n)
-        for i in row..<n { v[i] = cols[k][i] }
-        v[row] -= alpha
-        let vNormSq = (row..<n).reduce(0.0) { $0 + v[$1] * v[$1] }
-        guard vNormSq > 0 else { row += 1; continue }
-        func reflect(_ y: inout [Double]) {
-            var dot = 0.0
-            for i in row..<n { dot += v[i] * y[i] }
-            let f = 2 * dot / vNormSq
-            for i in row..<n { y[i] -= f * v[i] }
-        }
-        for j in cols.indices where j >= k { reflect(&cols[j]) }
-        reflect(&r)
-        // Remember the reflector to apply back to the residual.
-        householders.append((row, v, vNormSq))
-        row += 1
+    guard let x = try? Matrix((0..<n).map { i in columns.map { $0[i] } }),
+          let fit = try? LeastSquares.fit(design: x, response: response) else {
+        return [Double](repeating: .nan, count: n)
     }
-    // Residual in the rotated basis: zero the first `row` entries, rotate back.
-    for i in 0..<row { r[i] = 0 }
-    for (start, v, vNormSq) in householders.reversed() {
-        var dot = 0.0
-        for i in start..<n { dot += v[i] * r[i] }
-        let f = 2 * dot / vNormSq
-        for i in start..<n { r[i] -= f * v[i] }
-    }
-    return r
+    return fit.residuals
 }

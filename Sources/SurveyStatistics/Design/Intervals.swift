@@ -24,7 +24,7 @@ extension Estimate {
 
 /// How ``DesignBasedVariance/proportionInterval(_:domain:method:level:degreesOfFreedom:)`` builds
 /// the interval for a proportion (R `svyciprop(method = ...)`).
-public enum ProportionIntervalMethod: String, Sendable, CaseIterable {
+public enum SurveyProportionMethod: String, Sendable, CaseIterable {
     /// Wald interval on the logit scale from the intercept-only quasi-binomial model; at
     /// convergence its coefficient is logit(p̂) with variance var(p̂)/(p̂(1−p̂))², as `xlogit`.
     case logit
@@ -52,7 +52,7 @@ public struct ProportionInterval: Sendable, Equatable {
     public var level: Double
     /// Degrees of freedom of the t quantiles (`.infinity` = normal).
     public var degreesOfFreedom: Double
-    public var method: ProportionIntervalMethod
+    public var method: SurveyProportionMethod
     /// Rows that contributed.
     public var sampleSize: Int
 }
@@ -70,7 +70,7 @@ extension DesignBasedVariance {
     ///   - level: confidence level in (0, 1).
     ///   - degreesOfFreedom: df of the t quantiles; nil = the domain's design df (R `degf(design)`).
     /// - Throws: `invalidArgument` for y outside [0, 1] or level ∉ (0, 1); `emptyDomain`, `lonelyPSU`.
-    public func proportionInterval(_ y: [Double], domain: [Bool]? = nil, method: ProportionIntervalMethod = .logit,
+    public func proportionInterval(_ y: [Double], domain: [Bool]? = nil, method: SurveyProportionMethod = .logit,
                                    level: Double = 0.95, degreesOfFreedom: Double? = nil) throws -> ProportionInterval {
         guard level > 0, level < 1 else {
             throw DesignError(.invalidArgument, "confidence level \(level) is not in (0, 1)", hint: "use e.g. 0.95")
@@ -93,15 +93,7 @@ extension DesignBasedVariance {
             (lower, upper) = (pow(sin(theta - t * seTheta), 2), pow(sin(theta + t * seTheta), 2))
         case .xlogit, .logit:
             let eta = log(p / (1 - p))
-            var seEta = se / (p * (1 - p))
-            if method == .logit, let rep = self as? ReplicateDesign {
-                // R svyglm on replicate weights refits the model per replicate: the variance of
-                // the logit is that of the replicate logits, not the delta method's.
-                let r = try rep.replicateMean(y, domain: domain)
-                let logits = ReplicateEstimate(value: eta, replicates: r.replicates.map { log($0 / (1 - $0)) },
-                                               n: r.n, domain: r.domain)
-                seEta = try rep.covariance([logits])[0][0].squareRoot()
-            }
+            let seEta = method == .logit ? try modelLogitStandardError(y, domain: domain, p: p, se: se) : se / (p * (1 - p))
             (lower, upper) = (expit(eta - t * seEta), expit(eta + t * seEta))
         case .beta:
             // R: n = nrow(design) (rows of the domain), df = degf(design) of the domain.
@@ -114,10 +106,22 @@ extension DesignBasedVariance {
             upper = BetaDistribution(alpha: nEff * p + 1, beta: nEff * (1 - p)).quantile(1 - alpha / 2)
         case .likelihood:
             (lower, upper) = try likelihoodInterval(y, active: active, estimate: p, variance: v,
-                                                    logitStandardError: se / (p * (1 - p)), level: level, df: df)
+                                                    logitStandardError: try modelLogitStandardError(y, domain: domain, p: p, se: se),
+                                                    level: level, df: df)
         }
         return ProportionInterval(estimate: p, standardError: se, lower: lower, upper: upper, level: level,
                                   degreesOfFreedom: df, method: method, sampleSize: m.sampleSize)
+    }
+
+    /// The design SE of the intercept of the quasi-binomial model y ~ 1 (R `svyglm`): by
+    /// linearisation var(p̂)/(p̂(1−p̂))²; with replicate weights R refits the model per replicate,
+    /// so it is the replicate SE of the replicate logits.
+    func modelLogitStandardError(_ y: [Double], domain: [Bool]?, p: Double, se: Double) throws -> Double {
+        guard let rep = self as? ReplicateDesign else { return se / (p * (1 - p)) }
+        let r = try rep.replicateMean(y, domain: domain)
+        let logits = ReplicateEstimate(value: log(p / (1 - p)), replicates: r.replicates.map { log($0 / (1 - $0)) },
+                                       n: r.n, domain: r.domain)
+        return try rep.covariance([logits])[0][0].squareRoot()
     }
 
     /// Rao–Scott scaled profile-likelihood interval for the intercept-only quasi-binomial model
@@ -131,22 +135,31 @@ extension DesignBasedVariance {
     /// MASS grid η̂ ± k·(z_max/5)·SE(η̂), k = 1…9 while |τ| < z_max = √F⁻¹(1 − α*; 1, n − 1),
     /// α* = Φ(t_{α/2,df}√λ)/2, interpolated with an FMM cubic spline on 3× as many equally spaced
     /// points, and inverted by linear interpolation — so copro reproduces R's interpolation
-    /// rather than the exact root.
-    func likelihoodInterval(_ y: [Double], active: [Bool], estimate p: Double, variance: Double,
-                            logitStandardError se: Double, level: Double, df: Double) throws -> (Double, Double) {
-        guard p > 0, p < 1, se > 0 else { return (.nan, .nan) }
+    /// rather than the exact root. λ uses R's model variance, taken at the penultimate IRLS
+    /// iterate (see ``interceptOnlyLogitIRLS(_:active:meanWeight:)``); with it the public
+    /// reference cases agree to ~1e−13.
+    func likelihoodInterval(_ y: [Double], active: [Bool], estimate pHat: Double, variance: Double,
+                            logitStandardError seHat: Double, level: Double, df: Double) throws -> (Double, Double) {
+        guard pHat > 0, pHat < 1, seHat > 0 else { return (.nan, .nan) }
         var sumW = 0.0, rows = 0, positive = 0
         for i in 0..<rowCount where active[i] {
             sumW += weights[i]; rows += 1
             if weights[i] != 0 { positive += 1 }
         }
         let meanW = sumW / Double(rows)
-        let naive = 1 / (sumW / meanW * p * (1 - p))
+        // R fits the model by glm's IRLS (glm.control() defaults) and takes the model variance
+        // (`naive.cov`) from the QR of the last iteration, whose weights are evaluated at the
+        // previous iterate; reproduce that iteration to get the same λ.
+        let (p, naive) = interceptOnlyLogitIRLS(y, active: active, meanWeight: meanW)
+        let se = seHat * pHat * (1 - pHat) / (p * (1 - p))
         let lambda = se * se / naive
         // φ = svyvar of the Pearson residuals r = (y − p)/√(p(1−p)).
+        var sr = 0.0
+        for i in 0..<rowCount where active[i] { sr += weights[i] * (y[i] - p) / (p * (1 - p)).squareRoot() }
+        let rBar = sr / sumW
         var ss = 0.0
         for i in 0..<rowCount where active[i] {
-            let r = (y[i] - p) / (p * (1 - p)).squareRoot()
+            let r = (y[i] - p) / (p * (1 - p)).squareRoot() - rBar
             ss += weights[i] * r * r
         }
         let phi = Double(positive) / Double(positive - 1) * ss / sumW
@@ -185,6 +198,46 @@ extension DesignBasedVariance {
         let lower = linearInterpolation(x: ys, y: xs, at: -cutoff)
         let upper = linearInterpolation(x: ys, y: xs, at: cutoff)
         return (expit(lower), expit(upper))
+    }
+}
+
+extension DesignBasedVariance {
+    /// R `glm.fit` for y ~ 1 with the quasi-binomial family and prior weights w/mean(w):
+    /// start μ = (w'y + ½)/(w' + 1), iterate until |D − D_old|/(|D| + 0.1) < 1e−8 (at most 25
+    /// iterations). Returns the final fitted probability and the model (naive) variance of the
+    /// logit, 1/Σ w'μ(1−μ) at the iterate before the last, as R's `summary.glm` computes it.
+    func interceptOnlyLogitIRLS(_ y: [Double], active: [Bool], meanWeight: Double) -> (Double, Double) {
+        let rows = (0..<rowCount).filter { active[$0] }
+        let w = rows.map { weights[$0] / meanWeight }
+        let ys = rows.map { y[$0] }
+        func deviance(_ mu: [Double]) -> Double {
+            var d = 0.0
+            for k in rows.indices { d += w[k] * RegressionFamily.quasibinomial.deviance(ys[k], mu[k]) }
+            return d
+        }
+        var mu = rows.indices.map { (w[$0] * ys[$0] + 0.5) / (w[$0] + 1) }
+        var eta = mu.map { log($0 / (1 - $0)) }
+        var devOld = deviance(mu)
+        var previous = mu
+        for _ in 0..<25 {
+            previous = mu
+            var num = 0.0, den = 0.0
+            for k in rows.indices {
+                let v = mu[k] * (1 - mu[k])
+                let z = eta[k] + (ys[k] - mu[k]) / v
+                num += w[k] * v * z; den += w[k] * v
+            }
+            let coefficient = num / den
+            eta = [Double](repeating: coefficient, count: rows.count)
+            mu = eta.map(expit)
+            let dev = deviance(mu)
+            if abs(dev - devOld) / (abs(dev) + 0.1) < 1e-8 { break }
+            devOld = dev
+        }
+        // The final iteration's working weights were evaluated at `previous`.
+        var information = 0.0
+        for k in rows.indices { information += w[k] * previous[k] * (1 - previous[k]) }
+        return (mu.first ?? .nan, 1 / information)
     }
 }
 

@@ -72,7 +72,8 @@ extension DesignBasedVariance {
                           baseline: DesignEffectBaseline) -> Estimate {
         guard deff else { return estimate }
         var e = estimate
-        e.designEffect = e.variance / srsVariance(weights: weights, y, active: active, total: total, baseline: baseline)
+        e.designEffect = e.variance / srsVariance(weights: weights, y, active: active, total: total, baseline: baseline,
+                                                  countZeroWeights: self is ReplicateDesign)
         return e
     }
 

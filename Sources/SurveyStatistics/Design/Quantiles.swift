@@ -144,7 +144,7 @@ extension DesignBasedVariance {
             var lower = Double.nan, upper = Double.nan
             switch interval {
             case .mean, .beta, .xlogit, .asin:
-                let method: ProportionIntervalMethod = interval == .mean ? .mean : interval == .beta ? .beta
+                let method: SurveyProportionMethod = interval == .mean ? .mean : interval == .beta ? .beta
                     : interval == .xlogit ? .xlogit : .asin
                 let indicator = x.map { $0.isNaN ? .nan : ($0 <= q ? 1.0 : 0.0) }
                 let ci = try proportionInterval(indicator, domain: domain, method: method, level: level, degreesOfFreedom: df)

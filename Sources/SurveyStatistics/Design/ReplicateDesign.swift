@@ -61,17 +61,26 @@ extension SurveyDesign: DesignBasedVariance {}
 /// ``total(_:domain:deff:baseline:)`` and ``ratio(numerator:denominator:domain:)`` are provided.
 /// Replicate estimates that are NaN are dropped with their rscales (R `na.action = na.omit`).
 public struct ReplicateDesign: DesignBasedVariance {
+    /// Full-sample sampling weights, one per row.
     public internal(set) var weights: [Double]
     /// Replicate weight columns, `replicateWeights[r][i]` (already multiplied by the sampling weight).
     public internal(set) var replicateWeights: [[Double]]
+    /// The replicate method.
     public let type: ReplicateType
+    /// The overall variance multiplier (after the type's default was applied).
     public let scale: Double
+    /// Per-replicate variance multipliers.
     public let rscales: [Double]
+    /// Fay's ρ (`.fay` only).
     public let rho: Double?
+    /// Whether variances centre at the full-sample estimate.
     public let mse: Bool
+    /// Rank of the replicate-weight matrix − 1 (R `degf()` of an `svrepdesign`).
     public internal(set) var degreesOfFreedom: Int
 
+    /// Number of rows.
     public var rowCount: Int { weights.count }
+    /// Number of replicates R.
     public var replicateCount: Int { replicateWeights.count }
 
     /// Builds a replicate design.
@@ -224,6 +233,52 @@ public struct ReplicateDesign: DesignBasedVariance {
         return copy
     }
 
+    /// Rakes the full-sample and every replicate's weights (R `rake` of an `svrepdesign`):
+    /// iterated ``postStratified(by:populationCounts:)`` until the full-sample weighted
+    /// cross-table of the margins changes by less than `epsilon` (absolute if ≥ 1, else relative
+    /// to the total weight).
+    public func raked(margins: [(labels: [String], populationCounts: [String: Double])],
+                      maxIterations: Int = 10, epsilon: Double = 1) throws -> (design: ReplicateDesign, converged: Bool, iterations: Int) {
+        guard !margins.isEmpty else { throw DesignError(.invalidArgument, "raking needs at least one margin") }
+        let tolerance = epsilon < 1 ? epsilon * weights.reduce(0, +) : epsilon
+        let keys = (0..<rowCount).map { i in margins.map { $0.labels[i] }.joined(separator: "\u{1F}") }
+        func table(_ w: [Double]) -> [String: Double] {
+            var t: [String: Double] = [:]
+            for i in 0..<rowCount { t[keys[i], default: 0] += w[i] }
+            return t
+        }
+        var current = self
+        var old = table(weights)
+        var iterations = 0
+        while iterations < maxIterations {
+            for margin in margins { current = try current.postStratified(by: margin.labels, populationCounts: margin.populationCounts) }
+            let new = table(current.weights)
+            let delta = new.keys.map { abs((old[$0] ?? 0) - (new[$0] ?? 0)) }.max() ?? 0
+            if delta < tolerance { return (current, true, iterations) }
+            old = new
+            iterations += 1
+        }
+        return (current, false, iterations)
+    }
+
+    /// Calibrates the full-sample weights and, separately, every replicate's weights to the
+    /// population totals (R `calibrate` of an `svrepdesign`); see
+    /// ``SurveyDesign/calibrated(auxiliary:populationTotals:method:bounds:maxIterations:epsilon:)``.
+    public func calibrated(auxiliary: [[Double]], populationTotals: [Double], method: CalibrationMethod = .linear,
+                           bounds: ClosedRange<Double>? = nil, maxIterations: Int = 50,
+                           epsilon: Double = 1e-7) throws -> ReplicateDesign {
+        func adjust(_ w: [Double]) throws -> [Double] {
+            let g = try calibrationFactors(auxiliary: auxiliary, weights: w, populationTotals: populationTotals,
+                                           method: method, bounds: bounds, maxIterations: maxIterations, epsilon: epsilon).g
+            return zip(w, g).map { $0 * $1 }
+        }
+        var copy = self
+        copy.weights = try adjust(weights)
+        copy.replicateWeights = try replicateWeights.map(adjust)
+        copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
+        return copy
+    }
+
     // MARK: - Replicate estimation
 
     /// Evaluates `estimator` with the full-sample weights and with every replicate's weights.
@@ -333,18 +388,22 @@ public struct ReplicateDesign: DesignBasedVariance {
         }
     }
 
+    /// The weighted mean over the domain with its replicate SE (R `svymean` on an `svrepdesign`);
+    /// NaN = missing. Degrees of freedom: the replicate-weight rank over the domain − 1.
     public func mean(_ y: [Double], domain: [Bool]? = nil, deff: Bool = false,
                      baseline: DesignEffectBaseline = .withoutReplacement) throws -> Estimate {
         let e = try replicateMean(y, domain: domain)
         return withDesignEffect(try estimate(e), y, active: e.domain, total: false, deff: deff, baseline: baseline)
     }
 
+    /// The weighted total over the domain with its replicate SE (R `svytotal`).
     public func total(_ y: [Double], domain: [Bool]? = nil, deff: Bool = false,
                       baseline: DesignEffectBaseline = .withoutReplacement) throws -> Estimate {
         let e = try replicateTotal(y, domain: domain)
         return withDesignEffect(try estimate(e), y, active: e.domain, total: true, deff: deff, baseline: baseline)
     }
 
+    /// The ratio of weighted totals over the domain with its replicate SE (R `svyratio`).
     public func ratio(numerator: [Double], denominator: [Double], domain: [Bool]? = nil) throws -> Estimate {
         try estimate(replicateRatio(numerator: numerator, denominator: denominator, domain: domain))
     }
@@ -353,11 +412,13 @@ public struct ReplicateDesign: DesignBasedVariance {
 /// The variance under simple random sampling of the same n (R `svymean`/`svytotal` `deff`):
 /// s²_w = n/(n−1)·Σw(y−ȳ)²/Σw over the contributing rows (R `svyvar`), then for a mean
 /// s²_w(N̂−n)/(N̂n) without replacement or s²_w/n with replacement; for a total N̂² times that.
+/// n counts the domain's rows with non-zero weight (linearisation designs) or all its rows
+/// (`countZeroWeights`, replicate designs, as R's `svyvar.svyrep.design`).
 /// NaN when n < 2 or, without replacement, N̂ < n (weights not scaled to the population).
 func srsVariance(weights: [Double], _ y: [Double], active: [Bool], total: Bool,
-                 baseline: DesignEffectBaseline) -> Double {
+                 baseline: DesignEffectBaseline, countZeroWeights: Bool = false) -> Double {
     var sumW = 0.0, sumWY = 0.0, n = 0
-    for i in weights.indices where active[i] && weights[i] != 0 {
+    for i in weights.indices where active[i] && (countZeroWeights || weights[i] != 0) {
         sumW += weights[i]; sumWY += weights[i] * y[i]; n += 1
     }
     guard n > 1, sumW > 0 else { return .nan }
@@ -373,7 +434,7 @@ func srsVariance(weights: [Double], _ y: [Double], active: [Bool], total: Bool,
     switch baseline {
     case .withReplacement: v = s2 / nn
     case .withoutReplacement:
-        guard sumW >= nn else { return .nan }
+        guard sumW >= nn || countZeroWeights else { return .nan }
         v = s2 * (sumW - nn) / (sumW * nn)
     }
     if total { v *= sumW * sumW }

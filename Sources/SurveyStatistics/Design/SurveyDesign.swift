@@ -53,7 +53,7 @@ public struct SurveyDesign: Sendable {
         var clustersOfStratum: [[Int]]
         /// Stratum labels for messages.
         var stratumLabels: [String]
-        /// Cluster labels for messages (the stratum labels of the next stage).
+        /// Cluster labels as R builds them (nested labels joined by "."), for messages.
         var clusterLabels: [String]
         /// Population size per stratum (number of clusters at this stage), or nil (no fpc).
         var populationSize: [Double]?
@@ -225,7 +225,12 @@ public struct SurveyDesign: Sendable {
                 }
             } else if let prev = previousClusterOfRow, let prevStage = previousStage {
                 stratumOfRow = prev
-                stratumLabels = prevStage.clusterLabels
+                // R: the stage-s stratum is interaction(stage-1 stratum, stage-(s−1) cluster), "1" when
+                // the design has no strata; messages name it that way.
+                stratumLabels = (0..<prevStage.clusterCount).map { _ in "" }
+                for i in 0..<n where stratumLabels[prev[i]].isEmpty {
+                    stratumLabels[prev[i]] = (strata?[i] ?? "1") + "." + prevStage.clusterLabels[prev[i]]
+                }
             }
             // Cluster of each row at this stage: key = (stratum-if-nest or parent cluster, label).
             var clusterOfRow = [Int](repeating: 0, count: n)
@@ -253,7 +258,8 @@ public struct SurveyDesign: Sendable {
                         let c = stratumOfCluster.count
                         index[key] = c; clusterOfRow[i] = c
                         stratumOfCluster.append(stratumOfRow[i])
-                        clusterLabels.append(s == 0 ? labels[i] : stratumLabels[stratumOfRow[i]] + "/" + labels[i])
+                        let nested = s == 0 ? labels[i] : (previousStage?.clusterLabels[stratumOfRow[i]] ?? "") + "." + labels[i]
+                        clusterLabels.append(s == 0 && nest && strata != nil ? stratumKeys[i] + "." + nested : nested)
                         clustersOfStratum[stratumOfRow[i]].append(c)
                     }
                     if s == 0, !nest, strata != nil {
@@ -261,7 +267,7 @@ public struct SurveyDesign: Sendable {
                             throw DesignError(
                                 .clustersNotNested,
                                 "PSU \"\(labels[i])\" appears in strata \"\(stratumLabels[h])\" and \"\(stratumLabels[stratumOfRow[i]])\"",
-                                hint: "if PSU labels are only unique within strata, pass nest: true (R nest = TRUE)")
+                                hint: "if PSU labels are only unique within strata, nest them in the strata (nest: true, copro estimate --nest; R nest = TRUE)")
                         }
                         stratumOfLabel[labels[i]] = stratumOfRow[i]
                     }

@@ -131,7 +131,9 @@ public struct ChiSquared: Sendable, Equatable {
 ///
 /// d₂ = ∞ gives χ²(d₁)/d₁. Non-integer degrees of freedom are allowed; non-positive ones give NaN.
 public struct FDistribution: Sendable, Equatable {
+    /// Numerator degrees of freedom d₁ > 0.
     public let numeratorDegreesOfFreedom: Double
+    /// Denominator degrees of freedom d₂ > 0 (∞ allowed).
     public let denominatorDegreesOfFreedom: Double
 
     public init(numeratorDegreesOfFreedom: Double, denominatorDegreesOfFreedom: Double) {
@@ -200,7 +202,9 @@ public struct FDistribution: Sendable, Equatable {
 ///
 /// α, β > 0; otherwise results are NaN.
 public struct BetaDistribution: Sendable, Equatable {
+    /// First shape parameter α > 0.
     public let alpha: Double
+    /// Second shape parameter β > 0.
     public let beta: Double
 
     public init(alpha: Double, beta: Double) {

@@ -9,7 +9,9 @@ import Darwin
 /// P(X ≤ k) = I_{1−p}(n − k, k + 1) ([DLMF 8.17.5](https://dlmf.nist.gov/8.17.5)); both tails are
 /// computed directly. Invalid parameters (n < 0, p ∉ [0, 1]) give NaN.
 public struct Binomial: Sendable, Equatable {
+    /// Number of trials n ≥ 0.
     public let trials: Int
+    /// Success probability p ∈ [0, 1].
     public let probability: Double
 
     public init(trials: Int, probability: Double) {
@@ -58,6 +60,7 @@ public struct Binomial: Sendable, Equatable {
 /// The Poisson distribution with mean μ ≥ 0: P(X ≤ k) = Q(k + 1, μ)
 /// ([DLMF 8.4.10](https://dlmf.nist.gov/8.4.10)); both tails computed directly. μ < 0 gives NaN.
 public struct Poisson: Sendable, Equatable {
+    /// The mean μ ≥ 0.
     public let mean: Double
 
     public init(mean: Double) {

@@ -146,7 +146,11 @@ public enum SpecialFunctions {
         if x == 0 { return (0, 1) }
         if x.isInfinite { return (1, 0) }
         if a.isInfinite { return (0, 1) }
-        if x < a + 1 {
+        if a < 1 && x < 1.5 {
+            // Small a: P is near 1 and 1 − P would lose the digits of Q; compute Q directly too.
+            return (gammaSeries(a: a, x: x), gammaUpperSmallShape(a: a, x: x))
+        }
+        if x < a + 1 && !(a < 1) {
             let p = gammaSeries(a: a, x: x)
             return (p, 1 - p)
         }
@@ -159,7 +163,7 @@ public enum SpecialFunctions {
         if prefix == 0 { return 0 }
         var term = 1.0, sum = 1.0, ap = a
         var compensation = 0.0
-        for _ in 0..<100_000 {
+        for _ in 0..<10_000_000 {
             ap += 1
             term *= x / ap
             // Kahan summation: the series can need thousands of terms when a is large.
@@ -172,12 +176,27 @@ public enum SpecialFunctions {
         return min(1, prefix * sum)
     }
 
+    /// Q(a, x) for 0 < a < 1, x < 1.5 from the termwise-integrated series DLMF 8.7.1:
+    /// Q = [1 − xᵃ/Γ(1+a)] − xᵃ/Γ(1+a) · a Σ_{n≥1} (−x)ⁿ/(n!(a+n)), the bracket by `expm1`
+    /// (the split used by DiDonato & Morris 1986, ACM TOMS 12, Algorithm 654).
+    private static func gammaUpperSmallShape(a: Double, x: Double) -> Double {
+        var term = 1.0, sum = 0.0
+        for n in 1..<200 {
+            term *= -x / Double(n)
+            let add = term / (a + Double(n))
+            sum += add
+            if abs(add) <= 1e-17 * abs(sum) { break }
+        }
+        let logPower = a * log(x) - lgamma(1 + a)
+        return max(0, -expm1(logPower) - exp(logPower) * a * sum)
+    }
+
     private static func gammaContinuedFraction(a: Double, x: Double) -> Double {
         let prefix = gammaPowerTerm(a: a, x: x)
         if prefix == 0 { return 0 }
         // 1/(b₀ + a₁/(b₁ + a₂/(b₂ + …))) with b_i = x + 2i + 1 − a, a_i = −i(i − a).
         var lentz = Lentz(start: x + 1 - a)
-        for i in 1..<100_000 {
+        for i in 1..<10_000_000 {
             let delta = lentz.step(numerator: -Double(i) * (Double(i) - a), denominator: x + 1 - a + 2 * Double(i))
             if abs(delta - 1) < 1e-16 { break }
         }
@@ -212,7 +231,7 @@ public enum SpecialFunctions {
         if y == 0 { return (1, 0) }
         // One shape parameter huge, the other moderate: the continued fraction needs thousands of
         // terms and accumulates rounding; use the large-parameter expansion instead.
-        if max(a, b) >= largeShapeThreshold && min(a, b) <= max(a, b) / 50 {
+        if max(a, b) >= largeShapeThreshold && min(a, b) <= min(1000, max(a, b) / 50) {
             if a >= b { return betaLargeShapeExpansion(a: a, b: b, x: x, y: y) }
             let swapped = betaLargeShapeExpansion(a: b, b: a, x: y, y: x)
             return (swapped.upper, swapped.lower)
@@ -250,7 +269,9 @@ public enum SpecialFunctions {
         let logX = x <= 0.5 ? log(x) : log1p(-y)
         let z = -nu * logX
         // log K = log Γ(a+b) − log Γ(a) − b log ν, by Stirling differences (no large cancellation).
-        let logK = (a - 0.5) * log1p(b / a) - b + b * log1p((b + 1) / (2 * nu))
+        // (a − ½)·log1p(b/a) − b = a·[log1p(t) − t] − ½·log1p(t), t = b/a, written without cancellation.
+        let t = b / a
+        let logK = a * log1pMinusX(t) - 0.5 * log1p(t) + b * log1p((b + 1) / (2 * nu))
             + stirlingError(a + b) - stirlingError(a)
         let k = exp(logK)
         // g_k: coefficients of u^(2k) in (b − 1) log(sinh(u/2)/(u/2)).
@@ -288,7 +309,7 @@ public enum SpecialFunctions {
         // d₂ₘ = m(b−m)x/((a+2m−1)(a+2m)).
         var lentz = Lentz(start: 1)
         _ = lentz.step(numerator: -(a + b) * x / (a + 1), denominator: 1)
-        for mi in 1..<100_000 {
+        for mi in 1..<10_000_000 {
             let m = Double(mi), m2 = 2 * m
             _ = lentz.step(numerator: m * (b - m) * x / ((a - 1 + m2) * (a + m2)), denominator: 1)
             let delta = lentz.step(numerator: -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)),

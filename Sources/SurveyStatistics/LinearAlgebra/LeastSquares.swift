@@ -93,14 +93,56 @@ struct PivotedQR: Sendable {
     /// Qᵀ·b.
     func applyQTranspose(_ b: [Double]) -> [Double] {
         var y = b
-        for k in 0..<min(rows, columns) where tau[k] != 0 {
-            var s = y[k]
-            for i in (k + 1)..<rows { s += factors[i, k] * y[i] }
-            s *= tau[k]
-            y[k] -= s
-            for i in (k + 1)..<rows { y[i] -= s * factors[i, k] }
-        }
+        for k in 0..<min(rows, columns) { applyReflector(k, to: &y) }
         return y
+    }
+
+    /// v ← H_k v with H_k = I − τ_k u uᵀ, u = (0, …, 1, factors[k+1..<rows, k]).
+    private func applyReflector(_ k: Int, to v: inout [Double]) {
+        guard tau[k] != 0 else { return }
+        var s = v[k]
+        for i in (k + 1)..<rows { s += factors[i, k] * v[i] }
+        s *= tau[k]
+        v[k] -= s
+        for i in (k + 1)..<rows { v[i] -= s * factors[i, k] }
+    }
+
+    /// Q·y (the reflectors applied in reverse order).
+    func applyQ(_ y: [Double]) -> [Double] {
+        var v = y
+        for k in stride(from: min(rows, columns) - 1, through: 0, by: -1) { applyReflector(k, to: &v) }
+        return v
+    }
+
+    /// One correction of the augmented system [I A; Aᵀ 0][r; x] = [b; 0] (Björck 1967; Björck,
+    /// *Numerical Methods for Least Squares Problems*, §2.9.2), for a full-rank factorisation.
+    ///
+    /// Given residuals f = b − r − A·x and g = −Aᵀ·r (computed in extended precision by the caller),
+    /// with B = A·S⁻¹·P = Q·R: h = R⁻ᵀ(PᵀS⁻¹g), d = Qᵀf, δz = R⁻¹(d₁ − h), δr = Q·[h; d₂], and
+    /// δx = S⁻¹·P·δz. Unlike refining x alone, this also corrects for large residuals.
+    func augmentedCorrection(f: [Double], g: [Double]) -> (dx: [Double], dr: [Double]) {
+        let n = columns
+        // g in B-coordinates: g_B[k] = g[perm[k]] / scale[perm[k]]
+        let gB = (0..<n).map { g[permutation[$0]] / scale[permutation[$0]] }
+        // Rᵀ h = g_B (forward substitution; R upper triangular)
+        var h = Array(repeating: 0.0, count: n)
+        for k in 0..<n {
+            var s = gB[k]
+            for i in 0..<k { s -= factors[i, k] * h[i] }
+            h[k] = s / factors[k, k]
+        }
+        let d = applyQTranspose(f)
+        var dz = Array(repeating: 0.0, count: n)
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            var s = d[k] - h[k]
+            for j in (k + 1)..<n { s -= factors[k, j] * dz[j] }
+            dz[k] = s / factors[k, k]
+        }
+        var dx = Array(repeating: 0.0, count: n)
+        for k in 0..<n { dx[permutation[k]] = dz[k] / scale[permutation[k]] }
+        var y = d
+        for k in 0..<n { y[k] = h[k] }
+        return (dx, applyQ(y))
     }
 
     /// Basic least-squares solution of A·x ≈ b in original column order and units; columns beyond
@@ -228,11 +270,23 @@ public enum LeastSquares {
         }
         let qr = try PivotedQR(a)
         var beta = qr.solve(b)
-        // One step of iterative refinement on the compensated residual.
-        let r0 = compensatedResidual(a, b, beta)
-        let correction = qr.solve(r0)
-        let refined = zip(beta, correction).map { $0 + $1 }
-        if residualNorm(a, b, refined) <= residualNorm(a, b, beta) { beta = refined }
+        if qr.rank == p {
+            // Iterative refinement of the augmented system with compensated residuals (three steps;
+            // each gains about −log10(κ·ε) digits).
+            var r = compensatedResidual(a, b, beta)
+            for _ in 0..<3 {
+                let f = zip(compensatedResidual(a, b, beta), r).map { $0 - $1 }
+                let g = (0..<p).map { j in -compensatedDot(a.column(j), r) }
+                let (dx, dr) = qr.augmentedCorrection(f: f, g: g)
+                beta = zip(beta, dx).map { $0 + $1 }
+                r = zip(r, dr).map { $0 + $1 }
+            }
+        } else {
+            // Rank deficient: one step of refinement of the basic solution.
+            let correction = qr.solve(compensatedResidual(a, b, beta))
+            let refined = zip(beta, correction).map { $0 + $1 }
+            if residualNorm(a, b, refined) <= residualNorm(a, b, beta) { beta = refined }
+        }
 
         var aliased = Array(repeating: true, count: p)
         for k in 0..<qr.rank { aliased[qr.permutation[k]] = false }
@@ -264,6 +318,18 @@ public enum LeastSquares {
             }
             return compensatedSum(terms)
         }
+    }
+
+    /// Σ uᵢvᵢ with exact products (FMA) and compensated summation.
+    private static func compensatedDot(_ u: [Double], _ v: [Double]) -> Double {
+        var terms: [Double] = []
+        terms.reserveCapacity(2 * u.count)
+        for (x, y) in zip(u, v) {
+            let product = x * y
+            terms.append(product)
+            terms.append(fma(x, y, -product))
+        }
+        return compensatedSum(terms)
     }
 
     private static func residualNorm(_ a: Matrix, _ b: [Double], _ beta: [Double]) -> Double {

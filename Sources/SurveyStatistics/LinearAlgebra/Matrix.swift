@@ -22,6 +22,7 @@ public struct LinearAlgebraError: Error, Sendable, Equatable, CustomStringConver
         case invalidWeights
     }
 
+    /// What went wrong.
     public let code: Code
     /// Human-readable context: the operation, shapes and offending indices.
     public let context: String
@@ -39,7 +40,9 @@ public struct LinearAlgebraError: Error, Sendable, Equatable, CustomStringConver
 /// Element (i, j) is `storage[i * columns + j]`, 0-based. Small dense problems only (regression
 /// designs, covariance matrices); no BLAS.
 public struct Matrix: Sendable, Equatable, CustomStringConvertible {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
     /// Row-major elements, `rows × columns` of them.
     public var storage: [Double]
@@ -86,6 +89,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         return m
     }
 
+    /// Element (i, j), 0-based; traps on out-of-range indices like `Array`.
     public subscript(i: Int, j: Int) -> Double {
         get { storage[i * columns + j] }
         set { storage[i * columns + j] = newValue }

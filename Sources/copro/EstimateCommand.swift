@@ -1,0 +1,435 @@
+import ArgumentParser
+import Foundation
+import SurveyIngest
+import SurveyStatistics
+
+/// `copro estimate`: design-based means, totals, proportions, ratios and quantiles of a survey
+/// export, overall or by domains, with standard errors and confidence intervals (R `survey`'s
+/// svymean/svytotal/svyciprop/svyratio/svyquantile/svyby). Documented in docs/estimation.md.
+struct EstimateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "Design-based estimates (mean, total, proportion, ratio, quantile) with SEs and confidence intervals.",
+        discussion: """
+            Exit status: 0 success, 1 input or data error (unreadable file, unknown column, a value that is \
+            not a number, an invalid design), 2 usage error.
+            """
+    )
+
+    @Argument(help: "The survey export (CSV or similar delimited text).")
+    var data: String
+
+    @Option(help: "Column of sampling weights (required).")
+    var weight: String
+
+    @Option(help: "Column of stratum labels.")
+    var strata: String?
+
+    @Option(name: .customLong("cluster"), help: "Column of cluster (PSU) labels; repeat for later stages.")
+    var clusters: [String] = []
+
+    @Option(name: .customLong("fpc"), help: "Column of finite population corrections (population size > 1 or sampling fraction ≤ 1); one per stage.")
+    var fpcs: [String] = []
+
+    @Flag(help: "PSU labels are only unique within strata.")
+    var nest = false
+
+    @Option(name: .customLong("lonely-psu"), help: "Single-PSU strata: fail, remove, adjust, average or certainty.")
+    var lonelyPSU: String = "fail"
+
+    @Option(name: .customLong("replicate-prefix"), help: "Use the columns whose names start with this prefix as replicate weights (already multiplied by the sampling weight).")
+    var replicatePrefix: String?
+
+    @Option(name: .customLong("replicate-type"), help: "Replicate method: jk1, jkn, brr, fay, bootstrap, sdr or other.")
+    var replicateType: String?
+
+    @Option(name: .customLong("fay-rho"), help: "Fay's rho for --replicate-type fay.")
+    var fayRho: Double?
+
+    @Option(help: "Variance scale of the replicate method (default: the method's).")
+    var scale: Double?
+
+    @Option(name: .customLong("rscales-column"), help: "Column whose first R non-missing values are the per-replicate rscales.")
+    var rscalesColumn: String?
+
+    @Flag(help: "Centre replicate variances at the full-sample estimate.")
+    var mse = false
+
+    @Option(help: "Estimate the mean of a numeric column.")
+    var mean: [String] = []
+
+    @Option(help: "Estimate the total of a numeric column.")
+    var total: [String] = []
+
+    @Option(help: "Estimate proportions: V (every level of V) or V=LEVEL.")
+    var proportion: [String] = []
+
+    @Option(help: "Estimate the ratio of totals N/D.")
+    var ratio: [String] = []
+
+    @Option(help: "Estimate the quantile V@P, P in [0, 1] (e.g. income@0.5).")
+    var quantile: [String] = []
+
+    @Option(help: "Estimate within the domains of this column; repeat for cross-classified domains.")
+    var by: [String] = []
+
+    @Option(help: "Confidence level in (0, 1).")
+    var level: Double = 0.95
+
+    @Option(name: .customLong("ci-method"), help: "Interval for proportions (logit, likelihood, asin, beta, mean, xlogit; default logit) or quantiles (mean, beta, xlogit, asin, score, quantile; default mean).")
+    var ciMethod: String?
+
+    @Flag(help: "Report design effects (means and totals).")
+    var deff = false
+
+    @Option(help: "Output format: text or json.")
+    var format: String = "text"
+
+    /// Usage errors exit with status 2 (the project's convention; ArgumentParser's own parse
+    /// errors keep its status 64 unless the root command maps them).
+    func validate() throws {
+        do { try checkOptions() } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("copro estimate: error: \(error.message)\nSee 'copro estimate --help'.\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    func checkOptions() throws {
+        guard level > 0, level < 1 else { throw ValidationError("--level must be in (0, 1), got \(level)") }
+        guard LonelyPSUPolicy(rawValue: lonelyPSU) != nil else {
+            throw ValidationError("--lonely-psu must be one of \(LonelyPSUPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
+        guard !(mean.isEmpty && total.isEmpty && proportion.isEmpty && ratio.isEmpty && quantile.isEmpty) else {
+            throw ValidationError("give at least one of --mean, --total, --proportion, --ratio, --quantile")
+        }
+        if let t = replicateType, ReplicateType(rawValue: t) == nil {
+            throw ValidationError("--replicate-type must be one of \(ReplicateType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if (replicatePrefix == nil) != (replicateType == nil) {
+            throw ValidationError("--replicate-prefix and --replicate-type go together")
+        }
+        if replicatePrefix != nil, !(clusters.isEmpty && fpcs.isEmpty && strata == nil) {
+            throw ValidationError("a replicate design takes no --strata, --cluster or --fpc")
+        }
+        for r in ratio where r.split(separator: "/", omittingEmptySubsequences: false).count != 2 {
+            throw ValidationError("--ratio takes NUMERATOR/DENOMINATOR, got \(r)")
+        }
+        for q in quantile {
+            let parts = q.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, let p = Double(parts[1]), p >= 0, p <= 1 else {
+                throw ValidationError("--quantile takes VARIABLE@P with P in [0, 1], got \(q)")
+            }
+        }
+        if let m = ciMethod {
+            if !proportion.isEmpty, SurveyProportionMethod(rawValue: m) == nil {
+                throw ValidationError("--ci-method \(m) is not a proportion interval (\(SurveyProportionMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !quantile.isEmpty, QuantileIntervalType(rawValue: m) == nil {
+                throw ValidationError("--ci-method \(m) is not a quantile interval (\(QuantileIntervalType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if proportion.isEmpty, quantile.isEmpty {
+                throw ValidationError("--ci-method applies to --proportion and --quantile only")
+            }
+        }
+    }
+
+    func run() throws {
+        do {
+            let table = try Ingest.read(path: data).table
+            let report = try EstimateRun(command: self).run(table: table)
+            print(format == "json" ? report.json() : report.text(), terminator: "")
+        } catch let error as EstimateInputError {
+            FileHandle.standardError.write(Data("copro estimate: error: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as DesignError {
+            FileHandle.standardError.write(Data("copro estimate: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as IngestError {
+            FileHandle.standardError.write(Data("copro estimate: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// A data problem found while preparing the estimation: names the row, column and value.
+struct EstimateInputError: Error, CustomStringConvertible, Equatable {
+    var message: String
+    var description: String { message }
+}
+
+/// One reported estimate.
+struct EstimateRow: Equatable {
+    var statistic: String
+    var variable: String
+    var level: String?
+    var domain: [(variable: String, value: String)]
+    var estimate: Double
+    var standardError: Double
+    var lower: Double
+    var upper: Double
+    var degreesOfFreedom: Double
+    var designEffect: Double?
+    var n: Int
+
+    static func == (a: EstimateRow, b: EstimateRow) -> Bool {
+        a.statistic == b.statistic && a.variable == b.variable && a.level == b.level
+            && a.domain.map(\.variable) == b.domain.map(\.variable) && a.domain.map(\.value) == b.domain.map(\.value)
+            && a.estimate == b.estimate && a.standardError == b.standardError && a.n == b.n
+    }
+}
+
+/// A value in the report's design description.
+enum DesignInfoValue {
+    case text(String), number(Double), integer(Int), flag(Bool), list([String])
+}
+
+/// The whole output of `copro estimate`.
+struct EstimateReport {
+    var design: [(key: String, value: DesignInfoValue)]
+    var rows: [EstimateRow]
+
+    /// `{"design": {...}, "estimates": [...]}` with keys in a fixed order; non-finite numbers are null.
+    func json() -> String {
+        func number(_ x: Double) -> String {
+            guard x.isFinite else { return "null" }
+            if x == x.rounded(), abs(x) < 1e15 { return String(format: "%.1f", x) }
+            return "\(x)"
+        }
+        func string(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default:
+                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                }
+            }
+            return out + "\""
+        }
+        func value(_ v: DesignInfoValue) -> String {
+            switch v {
+            case .text(let t): return string(t)
+            case .number(let x): return number(x)
+            case .integer(let i): return String(i)
+            case .flag(let b): return b ? "true" : "false"
+            case .list(let l): return "[" + l.map(string).joined(separator: ", ") + "]"
+            }
+        }
+        var s = "{\n  \"design\": {"
+        s += design.map { "\n    \(string($0.key)): \(value($0.value))" }.joined(separator: ",")
+        s += "\n  },\n  \"estimates\": ["
+        s += rows.map { r in
+            var fields = ["\"statistic\": \(string(r.statistic))", "\"variable\": \(string(r.variable))"]
+            if let level = r.level { fields.append("\"level\": \(string(level))") }
+            if !r.domain.isEmpty {
+                fields.append("\"domain\": {" + r.domain.map { "\(string($0.variable)): \(string($0.value))" }.joined(separator: ", ") + "}")
+            }
+            fields += ["\"estimate\": \(number(r.estimate))", "\"se\": \(number(r.standardError))",
+                       "\"ci_low\": \(number(r.lower))", "\"ci_high\": \(number(r.upper))",
+                       "\"df\": \(number(r.degreesOfFreedom))"]
+            if let d = r.designEffect { fields.append("\"deff\": \(number(d))") }
+            fields.append("\"n\": \(r.n)")
+            return "\n    {" + fields.joined(separator: ", ") + "}"
+        }.joined(separator: ",")
+        s += "\n  ]\n}\n"
+        return s
+    }
+
+    /// A fixed-width table.
+    func text() -> String {
+        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "NA" }
+        let header = ["statistic", "variable", "level", "domain", "estimate", "se", "ci_low", "ci_high", "df", "deff", "n"]
+        let body = rows.map { r in
+            [r.statistic, r.variable, r.level ?? "", r.domain.map { "\($0.variable)=\($0.value)" }.joined(separator: ","),
+             f(r.estimate), f(r.standardError), f(r.lower), f(r.upper), f(r.degreesOfFreedom),
+             r.designEffect.map(f) ?? "", String(r.n)]
+        }
+        let widths = header.indices.map { j in ([header[j]] + body.map { $0[j] }).map(\.count).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { j, c in c.padding(toLength: widths[j], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        func value(_ v: DesignInfoValue) -> String {
+            switch v {
+            case .text(let t): return t
+            case .number(let x): return "\(x)"
+            case .integer(let i): return String(i)
+            case .flag(let b): return b ? "yes" : "no"
+            case .list(let l): return l.joined(separator: ", ")
+            }
+        }
+        var out = design.map { "\($0.key): \(value($0.value))" }.joined(separator: "\n") + "\n\n"
+        out += line(header) + "\n" + body.map(line).joined(separator: "\n") + "\n"
+        return out
+    }
+}
+
+/// Turns the parsed command and a raw table into estimates; separated from `run()` so tests can
+/// call it in-process.
+struct EstimateRun {
+    let command: EstimateCommand
+
+    func run(table: RawTable) throws -> EstimateReport {
+        let c = command
+        let columns = Columns(table: table)
+        let weights = try columns.numbers(c.weight, missing: .error)
+        let design: any DesignBasedVariance
+        var info: [(key: String, value: DesignInfoValue)] = [("rows", .integer(table.rowCount)), ("weight", .text(c.weight))]
+        if let prefix = c.replicatePrefix, let typeName = c.replicateType, let type = ReplicateType(rawValue: typeName) {
+            let names = table.columns.filter { $0.hasPrefix(prefix) && $0 != c.weight }
+            guard names.count >= 2 else {
+                throw EstimateInputError(message: "--replicate-prefix \(prefix) matches \(names.count) column(s); a replicate design needs at least 2")
+            }
+            let reps = try names.map { try columns.numbers($0, missing: .error) }
+            var rscales: [Double]? = nil
+            if let rc = c.rscalesColumn {
+                let values = try columns.numbers(rc, missing: .allowed).filter { !$0.isNaN }
+                guard values.count >= names.count else {
+                    throw EstimateInputError(message: "column \(rc) has \(values.count) rscales for \(names.count) replicates")
+                }
+                rscales = Array(values.prefix(names.count))
+            }
+            let rep = try ReplicateDesign(weights: weights, replicateWeights: reps, type: type, scale: c.scale,
+                                          rscales: rscales, rho: c.fayRho, mse: c.mse)
+            design = rep
+            info += [("type", .text("replicate")), ("replicate_type", .text(type.rawValue)), ("replicates", .integer(names.count)),
+                     ("scale", .number(rep.scale)), ("mse", .flag(c.mse))]
+        } else {
+            let strata = try c.strata.map { try columns.labels($0, missing: .error).map { $0 ?? "" } }
+            let clusters = try c.clusters.map { try columns.labels($0, missing: .error).map { $0 ?? "" } }
+            let fpc = try c.fpcs.map { try columns.numbers($0, missing: .error) }
+            let policy = LonelyPSUPolicy(rawValue: c.lonelyPSU) ?? .fail
+            design = try SurveyDesign(weights: weights, strata: strata, clusters: clusters, fpc: fpc, nest: c.nest,
+                                      lonelyPSU: policy)
+            info += [("type", .text("linearisation"))]
+            if let s = c.strata { info.append(("strata", .text(s))) }
+            if !c.clusters.isEmpty { info.append(("clusters", .list(c.clusters))) }
+            if !c.fpcs.isEmpty { info.append(("fpc", .list(c.fpcs))) }
+            info += [("nest", .flag(c.nest)), ("lonely_psu", .text(policy.rawValue))]
+        }
+        info.append(("degrees_of_freedom", .integer(design.degreesOfFreedom)))
+        info.append(("level", .number(c.level)))
+
+        // Domains: every combination of --by values present (levels sorted, first variable slowest).
+        var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
+        for v in c.by {
+            let labels = try columns.labels(v, missing: .allowed)
+            let levels = sortedLevels(labels.compactMap { $0 })
+            domains = domains.flatMap { d in levels.map { level in
+                let m = labels.map { $0 == level }
+                return (d.labels + [(v, level)], d.mask.map { zip($0, m).map { $0 && $1 } } ?? m)
+            } }
+        }
+        domains = domains.filter { d in d.mask.map { m in m.indices.contains { m[$0] && weights[$0] != 0 } } ?? true }
+
+        var rows: [EstimateRow] = []
+        func row(_ statistic: String, _ variable: String, _ level: String?, _ d: [(String, String)], _ e: Estimate,
+                 lower: Double? = nil, upper: Double? = nil) -> EstimateRow {
+            let ci = e.confidenceInterval(level: c.level)
+            return EstimateRow(statistic: statistic, variable: variable, level: level, domain: d, estimate: e.value,
+                               standardError: e.standardError, lower: lower ?? ci.lower, upper: upper ?? ci.upper,
+                               degreesOfFreedom: e.degreesOfFreedom, designEffect: e.designEffect, n: e.sampleSize)
+        }
+        for d in domains {
+            for v in c.mean {
+                let y = try columns.numbers(v, missing: .allowed)
+                rows.append(row("mean", v, nil, d.labels, try design.mean(y, domain: d.mask, deff: c.deff, baseline: .withoutReplacement)))
+            }
+            for v in c.total {
+                let y = try columns.numbers(v, missing: .allowed)
+                rows.append(row("total", v, nil, d.labels, try design.total(y, domain: d.mask, deff: c.deff, baseline: .withoutReplacement)))
+            }
+            for spec in c.proportion {
+                let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+                let v = parts[0]
+                let labels = try columns.labels(v, missing: .allowed)
+                let levels = parts.count == 2 ? [parts[1]] : sortedLevels(labels.compactMap { $0 })
+                let method = c.ciMethod.flatMap(SurveyProportionMethod.init(rawValue:)) ?? .logit
+                for level in levels {
+                    let y = labels.map { $0.map { $0 == level ? 1.0 : 0.0 } ?? .nan }
+                    let ci = try design.proportionInterval(y, domain: d.mask, method: method, level: c.level)
+                    let m = try design.mean(y, domain: d.mask, deff: c.deff, baseline: .withoutReplacement)
+                    var r = row("proportion", v, level, d.labels, m, lower: ci.lower, upper: ci.upper)
+                    r.degreesOfFreedom = ci.degreesOfFreedom
+                    rows.append(r)
+                }
+            }
+            for spec in c.ratio {
+                let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                let num = try columns.numbers(parts[0], missing: .allowed)
+                let den = try columns.numbers(parts[1], missing: .allowed)
+                rows.append(row("ratio", spec, nil, d.labels, try design.ratio(numerator: num, denominator: den, domain: d.mask)))
+            }
+            for spec in c.quantile {
+                let parts = spec.split(separator: "@").map(String.init)
+                let x = try columns.numbers(parts[0], missing: .allowed)
+                let p = Double(parts[1]) ?? .nan
+                let type = c.ciMethod.flatMap(QuantileIntervalType.init(rawValue:)) ?? .mean
+                guard let q = try design.quantiles(x, probabilities: [p], domain: d.mask, interval: type, level: c.level).first
+                else { continue }
+                let n = x.indices.filter { !x[$0].isNaN && (d.mask?[$0] ?? true) && weights[$0] != 0 }.count
+                rows.append(EstimateRow(statistic: "quantile", variable: parts[0], level: parts[1], domain: d.labels,
+                                        estimate: q.quantile, standardError: q.standardError, lower: q.lower, upper: q.upper,
+                                        degreesOfFreedom: q.degreesOfFreedom, designEffect: nil, n: n))
+            }
+        }
+        return EstimateReport(design: info, rows: rows)
+    }
+
+    /// Levels sorted numerically when all are numbers, else by bytes (C locale).
+    func sortedLevels(_ values: [String]) -> [String] {
+        let unique = Array(Set(values))
+        if unique.allSatisfy({ Double($0) != nil }) {
+            return unique.sorted { (Double($0) ?? 0) < (Double($1) ?? 0) }
+        }
+        return unique.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+}
+
+/// Column access with strict number parsing and row/column/value messages.
+struct Columns {
+    let table: RawTable
+    enum Missing { case error, allowed }
+
+    private func index(_ name: String) throws -> Int {
+        guard let j = table.columnIndex(named: name) else {
+            throw EstimateInputError(message: "no column named \"\(name)\"; the columns are: \(table.columns.joined(separator: ", "))")
+        }
+        return j
+    }
+
+    private func rowNumber(_ i: Int) -> String {
+        i < table.lines.count ? "row \(i + 1) (line \(table.lines[i]))" : "row \(i + 1)"
+    }
+
+    /// Cell labels; empty or absent cells are missing.
+    func labels(_ name: String, missing: Missing) throws -> [String?] {
+        let j = try index(name)
+        return try table.rows.indices.map { i in
+            guard let cell = table.rows[i][j], !cell.trimmingCharacters(in: .whitespaces).isEmpty else {
+                if missing == .error {
+                    throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": value is missing")
+                }
+                return nil
+            }
+            return cell
+        }
+    }
+
+    /// Numbers parsed strictly (no thousands separators or units); missing → NaN when allowed.
+    func numbers(_ name: String, missing: Missing) throws -> [Double] {
+        let cells = try labels(name, missing: missing)
+        return try cells.enumerated().map { i, cell in
+            guard let cell else { return .nan }
+            let text = cell.trimmingCharacters(in: .whitespaces)
+            guard let v = Double(text), v.isFinite else {
+                throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": \"\(cell)\" is not a number")
+            }
+            return v
+        }
+    }
+}
