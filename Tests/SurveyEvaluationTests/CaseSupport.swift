@@ -47,7 +47,7 @@ enum CaseRun {
 /// Every case's committed sample is what its generator writes, and its committed reports are what
 /// the pipeline renders now (re-record with `make sample-data reports`).
 @Suite(.serialized) struct CaseGoldenTests {
-    static let cases = ["profile", "porto-alegre", "tackley", "caterham"]
+    static let cases = ["profile", "porto-alegre", "tackley", "caterham", "villa-family"]
 
     @Test(arguments: cases) func committedSampleIsWhatTheGeneratorWrites(_ name: String) throws {
         let sample = try #require(SampleCatalog.generate(name))

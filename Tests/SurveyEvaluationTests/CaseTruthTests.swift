@@ -112,6 +112,26 @@ import SurveySamples
         #expect(peak.contains("highest count"))
     }
 
+    /// Villa Family: mean score, share satisfied and share in control for residents and families: six
+    /// intervals expect 0.3 misses; P(≤ 1) = 0.967, so two or more fail. The scale is reliable
+    /// (alpha well above 0.7 by construction: six items of one latent with item noise sd 0.6).
+    @Test func villaFamilyCoversThePopulation() throws {
+        let report = try CaseRun.report("villa-family")
+        var misses: [String] = []
+        for t in VillaFamilyGenerator(seed: VillaFamilyGenerator.defaultSeed).populationTruths() {
+            for (id, truth) in [("satisfaction", t.meanScore), ("satisfied", t.satisfied), ("in_control", t.inControl)] {
+                let e = try CaseRun.estimate(report, id, t.group)
+                if !(e.ciLow <= truth && truth <= e.ciHigh) { misses.append("\(id) \(t.group): \(truth) ∉ [\(e.ciLow), \(e.ciHigh)]") }
+            }
+        }
+        #expect(misses.count <= 1, "\(misses)")
+        let scale = try CaseRun.section(report, "scale")
+        let alpha = try #require(scale.tables[0].rows[0][1].value)
+        #expect(alpha > 0.7 && alpha < 1)
+        #expect(scale.warnings.isEmpty, "\(scale.warnings)")
+        #expect(scale.tables.count == 3 && scale.tables[2].rows.count == 20, "one row per house")
+    }
+
     /// Table 1 placements are the paper's (Bovaird 2007; CASES.md), both through the instrument's
     /// `table1Cells(in:)` on the committed data and in the report's placement table.
     @Test func profilePlacesEachCaseInThePapersCell() throws {

@@ -45,11 +45,14 @@ public struct PlannedAnalysis: Sendable {
 /// Every analysis kind a plan may name.
 public enum AnalysisRegistry {
     public static let kinds: [any Analysis.Type] = [
+        DiDAnalysis.self,
+        PropensityAnalysis.self,
         ProfileAnalysis.self,
         RepresentationAnalysis.self,
         RankingAnalysis.self,
         ResourcesAnalysis.self,
         TrendAnalysis.self,
+        ScaleAnalysis.self,
     ]
 
     static func type(named kind: String) -> (any Analysis.Type)? { kinds.first { $0.kind == kind } }

@@ -18,6 +18,8 @@ public struct ChangeEstimate: Sendable, Equatable {
     public var pValue: Double
     public var relative: Double?
     public var relativeInterval: (lower: Double, upper: Double)?
+    /// The delta-method standard error of log(b/a) (nil when the relative change is undefined).
+    public var logRatioStandardError: Double?
 
     public static func == (l: ChangeEstimate, r: ChangeEstimate) -> Bool {
         l.difference == r.difference && l.standardError == r.standardError
@@ -25,6 +27,7 @@ public struct ChangeEstimate: Sendable, Equatable {
             && l.degreesOfFreedom == r.degreesOfFreedom && l.pValue == r.pValue && l.relative == r.relative
             && l.relativeInterval?.lower == r.relativeInterval?.lower
             && l.relativeInterval?.upper == r.relativeInterval?.upper
+            && l.logRatioStandardError == r.logRatioStandardError
     }
 
     /// - Parameters:
@@ -51,9 +54,11 @@ public struct ChangeEstimate: Sendable, Equatable {
             let seLog = varLog.squareRoot()
             relative = r - 1
             relativeInterval = (exp(log(r) - q * seLog) - 1, exp(log(r) + q * seLog) - 1)
+            logRatioStandardError = seLog
         } else {
             relative = nil
             relativeInterval = nil
+            logRatioStandardError = nil
         }
     }
 }
