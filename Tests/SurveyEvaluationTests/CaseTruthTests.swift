@@ -132,6 +132,32 @@ import SurveySamples
         #expect(scale.tables.count == 3 && scale.tables[2].rows.count == 20, "one row per house")
     }
 
+    /// Sure Start: the four area × wave warmth means and the difference-in-differences cover the
+    /// population values (5 intervals expect 0.25 misses; P(≤ 1) = 0.977); the scale is reliable; the
+    /// propensity analysis of the after wave reports balance.
+    @Test func sureStartCoversThePopulation() throws {
+        let report = try CaseRun.report("sure-start")
+        let truths = SureStartGenerator(seed: SureStartGenerator.defaultSeed).populationTruths()
+        let did = try #require(report.sections.first { $0.id.hasPrefix("did") || $0.title.contains("warmth score") })
+        var misses: [String] = []
+        let cells = try #require(did.tables.first)
+        for t in truths {
+            let row = try #require(cells.rows.first { $0[0].text == t.area && $0[1].text == t.wave })
+            let low = try #require(row[3].value), high = try #require(row[4].value)
+            if !(low <= t.warmth && t.warmth <= high) { misses.append("\(t.area) \(t.wave): \(t.warmth) ∉ [\(low), \(high)]") }
+        }
+        let d = (truths[2].warmth - truths[0].warmth) - (truths[3].warmth - truths[1].warmth)
+        let row = try #require(did.tables[1].rows.first { $0[0].text == "difference-in-differences" })
+        let low = try #require(row[3].value), high = try #require(row[4].value)
+        if !(low <= d && d <= high) { misses.append("DiD \(d) ∉ [\(low), \(high)]") }
+        #expect(misses.count <= 1, "\(misses)")
+        let alpha = try #require(CaseRun.section(report, "scale").tables[0].rows[0][1].value)
+        #expect(alpha > 0.7)
+        let after = try CaseRun.report("sure-start-after")
+        let propensity = try #require(after.sections.first { $0.title.lowercased().contains("propensity") })
+        #expect(propensity.tables.count >= 2, "a balance table and the weighted contrast")
+    }
+
     /// Table 1 placements are the paper's (Bovaird 2007; CASES.md), both through the instrument's
     /// `table1Cells(in:)` on the committed data and in the report's placement table.
     @Test func profilePlacesEachCaseInThePapersCell() throws {
