@@ -30,15 +30,17 @@ test: deps
 
 # Regenerate the sample data (seeded: byte-identical) and every committed report.
 sample-data: release
-	@bin=$$($(SWIFT) build -c release --show-bin-path); $$bin/copro sample-data beacon
+	@bin=$$($(SWIFT) build -c release --show-bin-path); for c in $(CASES); do $$bin/copro sample-data $$c || exit 1; done
+
+CASES := beacon profile porto-alegre tackley caterham villa-family sure-start
 
 # Each sample plan's report, in text and HTML, as reports/<case>.txt and reports/<case>.html.
-PLANS := SampleData/beacon/plan.yaml
+PLANS := $(foreach c,$(CASES),SampleData/$(c)/plan.yaml) SampleData/sure-start/plan-after.yaml
 
 reports: release
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 	for plan in $(PLANS); do \
-	  name=$$(basename $$(dirname $$plan)); \
+	  name=$$(basename $$(dirname $$plan))$$(basename $$plan .yaml | sed 's/^plan//'); \
 	  $$bin/copro report $$plan -o reports/$$name.txt && \
 	  $$bin/copro report $$plan --format html -o reports/$$name.html && \
 	  echo "wrote reports/$$name.txt reports/$$name.html" || exit 1; \

@@ -15,11 +15,17 @@ public struct SampleDataset: Sendable {
 
 /// Every sample copro can generate, by name (`copro sample-data NAME`).
 public enum SampleCatalog {
-    public static let names = ["beacon"]
+    public static let names = ["beacon", "caterham", "porto-alegre", "profile", "sure-start", "tackley", "villa-family"]
 
     public static func generate(_ name: String, seed: UInt64? = nil) -> SampleDataset? {
         switch name {
         case "beacon": return BeaconGenerator(seed: seed ?? BeaconGenerator.defaultSeed).generate()
+        case "porto-alegre": return PortoAlegreGenerator(seed: seed ?? PortoAlegreGenerator.defaultSeed).generate()
+        case "caterham": return CaterhamGenerator(seed: seed ?? CaterhamGenerator.defaultSeed).generate()
+        case "tackley": return TackleyGenerator(seed: seed ?? TackleyGenerator.defaultSeed).generate()
+        case "sure-start": return SureStartGenerator(seed: seed ?? SureStartGenerator.defaultSeed).generate()
+        case "villa-family": return VillaFamilyGenerator(seed: seed ?? VillaFamilyGenerator.defaultSeed).generate()
+        case "profile": return ProfileGenerator(seed: seed ?? ProfileGenerator.defaultSeed).generate()
         default: return nil
         }
     }

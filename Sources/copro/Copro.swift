@@ -11,8 +11,7 @@ struct Copro: ParsableCommand {
         version: CoproVersion.string,
         subcommands: [
             ReportCommand.self, IngestCommand.self, ValidateCommand.self, CodebookCommand.self, InstrumentCommand.self,
-            EstimateCommand.self,
-            SampleDataCommand.self, CompareCommand.self,
+            SampleDataCommand.self, EstimateCommand.self, CompareCommand.self,
         ]
     )
 

@@ -50,6 +50,12 @@ public enum AnalysisRegistry {
         PairedAnalysis.self,
         RateRatioAnalysis.self,
         PowerPlanAnalysis.self,
+        ProfileAnalysis.self,
+        RepresentationAnalysis.self,
+        RankingAnalysis.self,
+        ResourcesAnalysis.self,
+        TrendAnalysis.self,
+        ScaleAnalysis.self,
     ]
 
     static func type(named kind: String) -> (any Analysis.Type)? { kinds.first { $0.kind == kind } }
