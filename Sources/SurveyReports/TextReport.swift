@@ -83,7 +83,11 @@ public enum TextReport {
         for f in r.dataAccount {
             let rejected = f.rejected.values.reduce(0, +)
             let invalid = f.invalidCells.values.reduce(0, +)
-            out.append("  " + Format.left(f.file, 34) + Format.left(f.group, 12) + Format.right("\(f.recordsRead)", 7)
+            // A long path or group gets a line of its own, so that columns never run together.
+            let long = f.file.count >= 34 || f.group.count >= 12
+            if long { out.append("  " + f.file + "  (" + f.group + ")") }
+            out.append("  " + Format.left(long ? "" : f.file, 34) + Format.left(long ? "" : f.group, 12)
+                       + Format.right("\(f.recordsRead)", 7)
                        + Format.right("\(f.accepted)", 10) + Format.right("\(rejected)", 10)
                        + Format.right("\(invalid)", 9) + Format.right("\(f.rowsUsed)", 7))
             for (reason, n) in f.rejected.sorted(by: { $0.key < $1.key }) {
