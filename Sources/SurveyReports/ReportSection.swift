@@ -39,6 +39,10 @@ public struct ReportTable: Codable, Sendable, Equatable {
         public static func number(_ x: Double, decimals: Int) -> Cell { Cell(Format.fixed(x, decimals), value: x) }
         /// A proportion shown as a percentage with `decimals` places.
         public static func percent(_ p: Double, decimals: Int = 1) -> Cell { Cell(Format.percent(p, decimals), value: p) }
+        /// A p-value: `< 0.001` below 0.001, else three decimals.
+        public static func pValue(_ p: Double) -> Cell {
+            Cell(p < 0.001 ? "< 0.001" : Format.fixed(p, 3), value: p)
+        }
         /// An integer count.
         public static func count(_ n: Int) -> Cell { Cell(String(n), value: Double(n)) }
     }

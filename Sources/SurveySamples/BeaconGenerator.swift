@@ -30,6 +30,25 @@ public struct BeaconGenerator: Sendable {
                                       feelSafeShift: 1.43, rehousing: 0.12,
                                       attendance: 91.5, energyBill: 840, gpRate: 2.9)
 
+    /// Routine records kept by the services, one row per year (the exposure is the population at risk).
+    /// Rates per `per` person-years: the calibration targets (−60%, −50%, GP visits −29%, −88%).
+    public struct AdminSeries: Sendable {
+        public var file: String, label: String, exposureLabel: String
+        public var exposure: Double, per: Double, before: Double, after: Double
+    }
+    public static let adminSeries: [AdminSeries] = [
+        AdminSeries(file: "admin_protection_orders.csv", label: "children on child protection orders",
+                    exposureLabel: "children under 16", exposure: 1_150, per: 1_000, before: 15, after: 6),
+        AdminSeries(file: "admin_child_accidents.csv", label: "child accident attendances",
+                    exposureLabel: "children under 16", exposure: 1_150, per: 1_000, before: 160, after: 80),
+        AdminSeries(file: "admin_gp_visits.csv", label: "GP consultations", exposureLabel: "registered residents",
+                    exposure: 2_900, per: 1_000, before: 4_100, after: 2_900),
+        AdminSeries(file: "admin_pnd_diagnoses.csv", label: "postnatal depression diagnoses",
+                    exposureLabel: "births", exposure: 60, per: 1_000, before: 250, after: 30),
+    ]
+    static let adminYears: [(Int, String)] = [(1997, "before"), (1998, "before"), (1999, "before"),
+                                               (2002, "after"), (2003, "after"), (2004, "after")]
+
     static let zones: [(name: String, blocks: Int, sampled: Int)] = [
         ("north", 14, 9), ("centre", 16, 10), ("south", 10, 7),
     ]
@@ -143,6 +162,17 @@ public struct BeaconGenerator: Sendable {
             }
             files.append((name: "\(wave).csv", contents: csv))
             sampleSizes.append(rows)
+        }
+        // Administrative counts per year, drawn after the surveys so that the survey files do not depend
+        // on them.
+        for series in Self.adminSeries {
+            var csv = csvRecord(["level", "year", "count", "exposure"])
+            for (year, level) in Self.adminYears {
+                let rate = level == "before" ? series.before : series.after
+                let count = rng.nextPoisson(mean: rate * series.exposure / series.per)
+                csv += csvRecord([level, String(year), String(count), String(format: "%.0f", series.exposure)])
+            }
+            files.append((name: series.file, contents: csv))
         }
         let readme = Self.readme(households: households, seed: seed, sampleSizes: sampleSizes)
         return SampleDataset(name: "beacon", files: files, readme: readme)
@@ -301,8 +331,17 @@ extension BeaconGenerator {
         child accidents \(relative(truths, "child_accident")), children on protection plans
         \(relative(truths, "child_protection")); estate-wide energy saving £\(String(format: "%.0f", saving)) a year.
 
+        ## Administrative counts
+        Yearly counts from the services' own records (1997–1999 before, 2002–2004 after), each a Poisson
+        draw with the rate below times the exposure; the true rate ratio is after/before.
+
+        | file | events | exposure per year | rate before | rate after | true rate ratio |
+        |---|---|---:|---:|---:|---:|
+        \(adminSeries.map { a in "| `\(a.file)` | \(a.label) | \(Int(a.exposure)) \(a.exposureLabel) | \(show(a.before, .fixed(0))) per \(Int(a.per)) | \(show(a.after, .fixed(0))) per \(Int(a.per)) | \(show(a.after / a.before, .fixed(3))) |" }.joined(separator: "\n"))
+
         ## Files
         - `before.csv`, `after.csv`: one row per responding household.
+        - `admin_*.csv`: the administrative counts (`level,year,count,exposure`).
         - `plan.yaml`: the evaluation plan (`copro report SampleData/beacon/plan.yaml`).
         - The instrument is `Instruments/beacon-household.yaml`.
 

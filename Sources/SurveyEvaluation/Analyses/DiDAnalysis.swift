@@ -142,7 +142,7 @@ public struct DiDAnalysis: Analysis {
                 replications: b, weights: kind, confidenceLevel: level, using: &rng)
             resultRows.append([ReportTable.Cell("DiD, wild cluster bootstrap"), fmt.difference(did.estimate), ReportTable.Cell(""),
                                fmt.difference(boot.interval.lower), fmt.difference(boot.interval.upper), ReportTable.Cell(""),
-                               .number(boot.pValue, decimals: 4)])
+                               .pValue(boot.pValue)])
             methods.append("Wild cluster bootstrap-t (\(kind.rawValue) weights, \(b) replications, seed \(seed ?? 1)): p-value with the null imposed, symmetric percentile-t interval from the unrestricted bootstrap (Cameron, Gelbach & Miller 2008; Roodman et al. 2019).")
         }
         if outcome.binary {
@@ -151,7 +151,7 @@ public struct DiDAnalysis: Analysis {
             resultRows.append([ReportTable.Cell("ratio of odds ratios (logistic DiD)"), .number(exp(logit.estimate), decimals: 3),
                                ReportTable.Cell(""), .number(exp(logit.interval.lower), decimals: 3),
                                .number(exp(logit.interval.upper), decimals: 3), .number(logit.degreesOfFreedom, decimals: 0),
-                               .number(logit.pValue, decimals: 4)])
+                               .pValue(logit.pValue)])
             methods.append("Logistic difference-in-differences: " + logit.method + "; the interaction is exponentiated to a ratio of odds ratios.")
         }
         let ci = did.interval

@@ -64,12 +64,12 @@ public struct PairedAnalysis: Analysis {
         var rows: [[ReportTable.Cell]] = [
             [ReportTable.Cell("paired difference (design-based)"), fmt.difference(r.difference), fmt.difference(r.standardError),
              fmt.difference(r.interval.lower), fmt.difference(r.interval.upper), .number(r.degreesOfFreedom, decimals: 0),
-             .number(r.pValue, decimals: 4)],
+             .pValue(r.pValue)],
         ]
         for t in r.tests {
             rows.append([ReportTable.Cell(t.name), .number(t.statistic, decimals: 3), ReportTable.Cell(""), ReportTable.Cell(""),
                          ReportTable.Cell(""), t.degreesOfFreedom.map { .number($0, decimals: 0) } ?? ReportTable.Cell(""),
-                         .number(t.pValue, decimals: 4)])
+                         .pValue(t.pValue)])
         }
         var findings = [
             "Among \(r.pairs) respondents seen at both \(before) and \(after), \(outcome.label) changed by \(fmt.signedText(r.difference)) (\(ReportNumber.percent(level, 0)) CI \(fmt.signedText(r.interval.lower)) to \(fmt.signedText(r.interval.upper)); p \(ReportNumber.pValue(r.pValue)))."

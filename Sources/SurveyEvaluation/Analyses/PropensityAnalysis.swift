@@ -68,10 +68,10 @@ public struct PropensityAnalysis: Analysis {
         ]
         let contrastRows: [[ReportTable.Cell]] = [
             [ReportTable.Cell("survey-weighted (unadjusted)"), fmt.difference(naive.difference), fmt.difference(naive.standardError),
-             fmt.difference(naive.interval.lower), fmt.difference(naive.interval.upper), .number(naive.pValue, decimals: 4)],
+             fmt.difference(naive.interval.lower), fmt.difference(naive.interval.upper), .pValue(naive.pValue)],
             [ReportTable.Cell("propensity-weighted (\(target.rawValue.uppercased()))"), fmt.difference(r.difference),
              fmt.difference(r.standardError), fmt.difference(r.interval.lower), fmt.difference(r.interval.upper),
-             .number(r.pValue, decimals: 4)],
+             .pValue(r.pValue)],
         ]
         let findings = [
             "Weighting by propensity scores on \(names.joined(separator: ", ")), \(outcome.label) differs between \(treated) and \(control) by \(fmt.signedText(r.difference)) (\(ReportNumber.percent(level, 0)) CI \(fmt.signedText(r.interval.lower)) to \(fmt.signedText(r.interval.upper)); p \(ReportNumber.pValue(r.pValue))), against \(fmt.signedText(naive.difference)) before adjustment."

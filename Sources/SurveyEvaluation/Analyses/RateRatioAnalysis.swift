@@ -122,10 +122,10 @@ public struct RateRatioAnalysis: Analysis {
         ]
         let ratioRows: [[ReportTable.Cell]] = [
             [ReportTable.Cell("rate ratio, exact conditional"), .number(r.rateRatio, decimals: 3), .number(r.interval.lower, decimals: 3),
-             .number(r.interval.upper, decimals: 3), .number(r.pValue, decimals: 4)],
+             .number(r.interval.upper, decimals: 3), .pValue(r.pValue)],
             [ReportTable.Cell("percentage change"), .percent(r.percentageChange), .percent(r.percentageChangeInterval.lower),
              r.percentageChangeInterval.upper.isFinite ? .percent(r.percentageChangeInterval.upper) : ReportTable.Cell("∞"),
-             .number(r.pValue, decimals: 4)],
+             .pValue(r.pValue)],
         ]
         tables.insert(ReportTable(caption: "Counts, exposure and rates per \(ReportNumber.grouped(scale))",
                                   columns: [.init("level"), .init("count", numeric: true), .init("exposure", numeric: true),

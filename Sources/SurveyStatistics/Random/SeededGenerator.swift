@@ -55,9 +55,15 @@ extension RandomNumberGenerator {
     /// A Bernoulli draw: `true` with probability `p`.
     public mutating func nextBernoulli(_ p: Double) -> Bool { nextUniform() < p }
 
-    /// A Poisson draw by sequential inversion (fine for the small means used by sample data).
+    /// A Poisson draw by sequential inversion. A mean above 400 is split into equal parts whose draws
+    /// are added (a sum of independent Poisson variables is Poisson), which keeps exp(−mean) far from
+    /// underflow; the cost is O(mean).
     public mutating func nextPoisson(mean: Double) -> Int {
-        precondition(mean >= 0 && mean < 500, "nextPoisson is meant for small means")
+        precondition(mean >= 0 && mean.isFinite, "a Poisson mean must be finite and ≥ 0")
+        if mean > 400 {
+            let parts = Int((mean / 400).rounded(.up))
+            return (0..<parts).reduce(0) { sum, _ in sum + nextPoisson(mean: mean / Double(parts)) }
+        }
         var k = 0
         var p = exp(-mean)
         var cumulative = p
