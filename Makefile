@@ -1,7 +1,7 @@
 # copro — the two commands a new user needs are `make demo` and `make test`.
-# Both install what is missing (Debian: libcsv-dev) and build with the Swift package manager.
+# Both install what is missing (Debian: libcsv-dev, libreadstat-dev) and build with the Swift package manager.
 SWIFT ?= swift
-APT_PACKAGES := libcsv-dev
+APT_PACKAGES := libcsv-dev libreadstat-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test deps build release reports sample-data screenshot

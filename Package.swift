@@ -24,11 +24,13 @@ let package = Package(
             name: "CLibCSV",
             providers: [.apt(["libcsv-dev"])]
         ),
-        // Bytes → text → records. The only importer of CLibCSV.
+        // ReadStat (Debian libreadstat-dev): SPSS, Stata and SAS files. No logic lives here.
+        .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
+        // Bytes → text → records. The only importer of CLibCSV and CReadStat.
         .target(
             name: "SurveyIngest",
             dependencies: [
-                "CLibCSV",
+                "CLibCSV", "CReadStat",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -70,7 +72,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SurveyIngestTests",
-            dependencies: ["SurveyIngest", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["SurveyIngest", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "SurveyStatisticsTests", dependencies: ["SurveyStatistics"]),
         // Data-driven tests over ../shared/reference (override with COPRO_REFERENCE_DIR).

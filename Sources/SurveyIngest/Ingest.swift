@@ -29,6 +29,7 @@ public enum Ingest {
     /// - Throws: ``IngestError``: `file-not-found`, `unreadable`, `empty-file`, `not-text` (the
     ///   last two carry the summary with `fileError` set).
     public static func read(path: String, options: IngestOptions = .init()) throws -> IngestResult {
+        if let format = ReadStatFormat(path: path) { return try ReadStatIngest.read(path: path, format: format, options: options) }
         let builder = TableBuilder()
         var input = try FileInput(path: path)
         defer { input.close() }
@@ -58,6 +59,9 @@ public enum Ingest {
     /// - Throws: ``IngestError``.
     public static func summarize(path: String, options: IngestOptions = .init(), dataOut: String? = nil,
                                  rejectsOut: String? = nil) throws -> IngestSummary {
+        if let format = ReadStatFormat(path: path) {
+            return try ReadStatIngest.summarize(path: path, format: format, options: options, dataOut: dataOut, rejectsOut: rejectsOut)
+        }
         var input = try FileInput(path: path)
         defer { input.close() }
         let data = try dataOut.map { try CSVFileWriter(path: $0) }

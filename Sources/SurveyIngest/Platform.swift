@@ -5,6 +5,7 @@ public enum SurveyPlatform: String, Sendable, Codable, CaseIterable {
     case qualtrics
     case qualtricsLegacy = "qualtrics-legacy"
     case surveymonkey, kobo, odk, limesurvey, googleforms, excel, generic
+    case spssSav = "spss-sav", spssZsav = "spss-zsav", spssPor = "spss-por", stataDta = "stata-dta", sas7bdat
 }
 
 /// What the platform's header rows say about each column, so instruments can map columns to
@@ -158,7 +159,7 @@ enum PlatformDetection {
                 }
             case .googleforms:
                 col.questionText = rawName.isEmpty ? nil : rawName
-            case .excel, .generic:
+            case .excel, .generic, .spssSav, .spssZsav, .spssPor, .stataDta, .sas7bdat:
                 break
             }
             columns.append(col)

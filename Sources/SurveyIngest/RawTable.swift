@@ -24,6 +24,8 @@ public struct RawTable: Sendable, Equatable {
     public var lines: [Int]
     /// The platform and what its header rows say about each column.
     public var platform: PlatformMetadata
+    /// Variable and value labels and missing values of an SPSS/Stata/SAS file (`nil` for text exports).
+    public var dictionary: DataDictionary? = nil
 
     var bytes: [UInt8] = []
     var rowStarts: [Int] = []

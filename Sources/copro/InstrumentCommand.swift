@@ -21,7 +21,7 @@ struct InstrumentCommand: ParsableCommand {
                 rejected. Exit status: 0 imported (warnings included), 1 input error, 2 usage error.
                 """)
 
-        @Argument(help: "The XLSForm workbook (.xlsx).")
+        @Argument(help: "The XLSForm workbook (.xlsx), or an SPSS/Stata/SAS file (.sav .zsav .por .dta .sas7bdat).")
         var form: String
 
         @Option(name: [.short, .customLong("output")], help: "Write the YAML here instead of standard output.")
@@ -32,7 +32,8 @@ struct InstrumentCommand: ParsableCommand {
 
         func run() throws {
             let result = try InstrumentCLI.reportingInputErrors {
-                try XLSForm.importForm(path: form, language: language)
+                try ReadStatInstrument.handles(path: form) ? ReadStatInstrument.importFile(path: form)
+                    : XLSForm.importForm(path: form, language: language)
             }
             for w in result.warnings { InstrumentCLI.printError("\(form): warning: \(w.description)") }
             if let output {
