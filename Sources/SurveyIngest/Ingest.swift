@@ -25,10 +25,12 @@ public enum Ingest {
     ///   last two carry the summary with `fileError` set).
     public static func read(path: String, options: IngestOptions = .init()) throws -> IngestResult {
         let builder = TableBuilder()
+        let snapshot = FileSnapshot(path: path)
         var input = try FileInput(path: path)
         defer { input.close() }
         let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options,
                               sink: builder, onReject: nil)
+        try snapshot?.verifyUnchanged(path: path)
         return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
@@ -53,6 +55,7 @@ public enum Ingest {
     /// - Throws: ``IngestError``.
     public static func summarize(path: String, options: IngestOptions = .init(), dataOut: String? = nil,
                                  rejectsOut: String? = nil) throws -> IngestSummary {
+        let snapshot = FileSnapshot(path: path)
         var input = try FileInput(path: path)
         defer { input.close() }
         let data = try dataOut.map { try CSVFileWriter(path: $0) }
@@ -69,6 +72,7 @@ public enum Ingest {
                 try rejects?.truncate()
                 try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
             })
+            try snapshot?.verifyUnchanged(path: path)
             try data?.commit()
             try rejects?.commit()
             return summary
