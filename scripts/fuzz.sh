@@ -89,7 +89,7 @@ for h in $HARNESSES; do
     mkdir -p "$OUT/corpus/$h"
     seeddir=$(seeds "$h")
     echo "fuzz: running $h for ${SECS}s" >&2
-    if ! (cd "$OUT" && ASAN_OPTIONS=detect_leaks=0 "./fuzz-$h" -max_total_time="$SECS" -max_len=$maxlen \
+    if ! (cd "$OUT" && ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no "./fuzz-$h" -max_total_time="$SECS" -max_len=$maxlen \
             -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$OUT/findings/$h-" \
             "corpus/$h" "$seeddir" > "$OUT/$h.log" 2>&1); then
         status=1

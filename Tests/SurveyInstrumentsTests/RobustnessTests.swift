@@ -68,3 +68,13 @@ import Testing
         #expect(throws: YAMLLimits.Violation.self) { try YAMLLimits.compose(Self.aliasBomb) }
     }
 }
+
+/// Fuzzing finding (xlsform harness, first run): a workbook whose sharedStrings.xml holds a byte
+/// sequence that is not UTF-8 made Foundation's XMLParser trap (illegal instruction in
+/// `_NSXMLParserStartElementNs`). Fixed in `XLSXReader.parse`: such a part is refused first.
+@Test func fuzzFindingInvalidUTF8InWorkbookPartIsAnError() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/fuzz-xlsform-invalid-utf8.xlsx").path
+    let error = #expect(throws: InstrumentError.self) { try XLSForm.importForm(path: path) }
+    #expect(error?.code == .xlsformRead)
+}
