@@ -63,8 +63,8 @@ func peakResidentBytes() -> Int {
 
     /// Fuzzing finding (ingest, first run): text after a closing quote that holds more quotes.
     /// Not a bug: the policy keeps the closing quote and the text (docs/ingest.md, `stray-quote`),
-    /// so the value is in the input only once `""` is read as `"`; the harness's invariant was
-    /// corrected to that, and this pins the behaviour.
+    /// so the value is not a substring of the input; the harness now compares values with quote
+    /// characters set aside, and this pins the behaviour.
     @Test func fuzzFindingTextAfterClosingQuote() throws {
         let input = Array("a,b\n1,\"haa\"\"h\" \" ha\"\n3,4\n".utf8)
         let result = try Ingest.read(bytes: input, name: "ingest-crash-1feff103.csv")
