@@ -49,3 +49,16 @@ reports: release
 # Render each HTML report in headless Chromium and fail on console errors (not part of CI).
 screenshot: reports
 	@for f in reports/*.html; do scripts/screenshot-html.sh $$f scratch/screenshots || exit 1; done
+
+# libFuzzer harnesses (Fuzz/) for CSV ingest, instruments, plans and XLSForms, with the address
+# sanitizer; FUZZ_SECONDS per harness (the issue asks 600). Findings: .build/fuzz/findings/.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz sanitize
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The test suite under the address sanitizer, then the ingest tests (which hash on a second
+# thread) under the thread sanitizer. Separate build folders keep the normal build intact.
+sanitize: deps
+	$(SWIFT) test --sanitize=address --scratch-path .build/asan
+	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter SurveyIngestTests

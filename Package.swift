@@ -75,7 +75,7 @@ let package = Package(
             dependencies: ["SurveyIngest", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "SurveyStatisticsTests", dependencies: ["SurveyStatistics"]),
+        .testTarget(name: "SurveyStatisticsTests", dependencies: ["SurveyStatistics", .product(name: "PropertyBased", package: "swift-property-based")]),
         // Data-driven tests over ../shared/reference (override with COPRO_REFERENCE_DIR).
         .testTarget(name: "ReferenceTests", dependencies: ["SurveyStatistics", "SurveyIngest"]),
         .testTarget(name: "SurveyInstrumentsTests", dependencies: ["SurveyInstruments"], exclude: ["Fixtures"]),

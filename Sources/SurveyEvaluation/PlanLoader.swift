@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import SurveyInstruments
 
 /// An error in a plan file or in running it, rendered like a compiler diagnostic.
 public struct PlanError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -14,6 +15,7 @@ public struct PlanError: Error, Sendable, Equatable, CustomStringConvertible {
         case design
         case instrument
         case ingest
+        case resourceLimit = "resource-limit"
     }
     public var code: Code
     public var file: String
@@ -67,13 +69,15 @@ extension Plan {
         }
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try YAMLLimits.compose(text) else {
                 throw PlanError(.missingKey, file: path, message: "the plan is empty",
                                 hint: "a plan needs plan:, instrument:, data: and design: (docs/plan-format.md)")
             }
             root = node
         } catch let e as YamlError {
             throw PlanError(.yamlSyntax, file: path, message: "not valid YAML: \(e)")
+        } catch let v as YAMLLimits.Violation {
+            throw PlanError(.resourceLimit, file: path, line: v.line, message: v.message)
         }
         guard let map = root.mapping else { throw error(.invalidValue, root, "the plan must be a mapping of sections") }
 

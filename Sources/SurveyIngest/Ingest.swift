@@ -31,10 +31,12 @@ public enum Ingest {
     public static func read(path: String, options: IngestOptions = .init()) throws -> IngestResult {
         if let format = ReadStatFormat(path: path) { return try ReadStatIngest.read(path: path, format: format, options: options) }
         let builder = TableBuilder()
+        let snapshot = FileSnapshot(path: path)
         var input = try FileInput(path: path)
         defer { input.close() }
         let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options,
                               sink: builder, onReject: nil)
+        try snapshot?.verifyUnchanged(path: path)
         return IngestResult(table: builder.finish(platform: summary.platform), summary: summary)
     }
 
@@ -62,6 +64,7 @@ public enum Ingest {
         if let format = ReadStatFormat(path: path) {
             return try ReadStatIngest.summarize(path: path, format: format, options: options, dataOut: dataOut, rejectsOut: rejectsOut)
         }
+        let snapshot = FileSnapshot(path: path)
         var input = try FileInput(path: path)
         defer { input.close() }
         let data = try dataOut.map { try CSVFileWriter(path: $0) }
@@ -78,6 +81,7 @@ public enum Ingest {
                 try rejects?.truncate()
                 try rejects?.writeRecord([Array("data_row".utf8), Array("line".utf8), Array("reason".utf8), Array("raw".utf8)])
             }, splitPath: dataOut == nil && rejectsOut == nil ? path : nil)
+            try snapshot?.verifyUnchanged(path: path)
             try data?.commit()
             try rejects?.commit()
             return summary

@@ -29,6 +29,7 @@ public struct InstrumentError: Error, Sendable, Equatable, CustomStringConvertib
         case xlsformRead = "xlsform-read"
         case xlsformUnsupported = "xlsform-unsupported"
         case xlsformInvalid = "xlsform-invalid"
+        case resourceLimit = "resource-limit"
     }
 
     public var code: Code

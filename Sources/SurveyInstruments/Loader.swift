@@ -26,13 +26,16 @@ extension Instrument {
         let locator = SourceLocator(text: text, file: file)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try YAMLLimits.compose(text) else {
                 throw locator.error(.missingKey, at: [], message: "the file is empty",
                                     expected: "a mapping with instrument:, questions: and indicators:")
             }
             root = node
         } catch let error as YamlError {
             throw locator.yamlError(error)
+        } catch let v as YAMLLimits.Violation {
+            throw InstrumentError(.resourceLimit, file: file, line: v.line, message: v.message,
+                                  hint: "instruments are small; check that this is the intended file")
         }
         locator.root = root
         try SchemaCheck(locator: locator).check(root)

@@ -80,6 +80,12 @@ public enum XLSXReader {
     }
 
     private static func parse<P: PartParser & ResultProducing>(_ data: Data, file: String, part: String, _ delegate: P) throws -> P.Result {
+        // Foundation's XMLParser traps on element or attribute text that is not UTF-8 (fuzzing
+        // finding, docs/robustness.md): refuse such a part first.
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw InstrumentError(.xlsformRead, file: file, message: "malformed XML in \(part): not valid UTF-8",
+                                  hint: "re-save the form in Excel or LibreOffice")
+        }
         let parser = XMLParser(data: data)
         parser.delegate = delegate
         guard parser.parse(), delegate.failure == nil else {
