@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kinds of replicate weights, with R `svrepdesign(type = ...)`'s default variance scales.
 public enum ReplicateType: String, Sendable, CaseIterable {
     /// Delete-one-PSU jackknife, unstratified: scale (R−1)/R unless given.
@@ -77,6 +79,10 @@ public struct ReplicateDesign: DesignBasedVariance {
     public let mse: Bool
     /// Rank of the replicate-weight matrix − 1 (R `degf()` of an `svrepdesign`).
     public internal(set) var degreesOfFreedom: Int
+    /// Ranks of the replicate weights over domains already seen (a fresh cache whenever the
+    /// replicate weights change): every estimate in a domain needs the rank, which costs
+    /// O(rows × R²) — seconds for a million rows and 80 replicates.
+    private var domainRanks = DomainRankCache()  // replaced wherever replicateWeights are
 
     /// Number of rows.
     public var rowCount: Int { weights.count }
@@ -229,6 +235,7 @@ public struct ReplicateDesign: DesignBasedVariance {
         var copy = self
         copy.weights = try adjust(weights, what: "the full sample")
         copy.replicateWeights = try replicateWeights.enumerated().map { try adjust($1, what: "replicate \($0 + 1)") }
+        copy.domainRanks = DomainRankCache()
         copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
         return copy
     }
@@ -275,6 +282,7 @@ public struct ReplicateDesign: DesignBasedVariance {
         var copy = self
         copy.weights = try adjust(weights)
         copy.replicateWeights = try replicateWeights.map(adjust)
+        copy.domainRanks = DomainRankCache()
         copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
         return copy
     }
@@ -335,7 +343,7 @@ public struct ReplicateDesign: DesignBasedVariance {
     public func estimate(_ item: ReplicateEstimate, designEffect: Double? = nil) throws -> Estimate {
         let v = try covariance([item])[0][0]
         let allRows = item.domain.allSatisfy { $0 }
-        let df = allRows ? degreesOfFreedom : Self.rank(replicateWeights, rows: item.domain) - 1
+        let df = allRows ? degreesOfFreedom : domainRanks.rank(of: item.domain) { Self.rank(replicateWeights, rows: $0) } - 1
         return Estimate(value: item.value, standardError: v.squareRoot(), degreesOfFreedom: Double(df),
                         designEffect: designEffect, sampleSize: item.n)
     }
@@ -439,4 +447,27 @@ func srsVariance(weights: [Double], _ y: [Double], active: [Bool], total: Bool,
     }
     if total { v *= sumW * sumW }
     return v
+}
+
+/// A small thread-safe memo of replicate-weight ranks keyed by the domain's rows (packed to bits,
+/// so a million-row domain costs 125 KB). Holds at most 64 domains; it is emptied when full.
+/// Shared by copies of a design, which is sound because a design's replicate weights are only
+/// replaced together with a new cache.
+final class DomainRankCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ranks: [[UInt64]: Int] = [:]
+
+    /// The cached rank for the rows where `mask` is true, computed with `compute` on a miss.
+    func rank(of mask: [Bool], compute: ([Bool]) -> Int) -> Int {
+        var key = [UInt64](repeating: 0, count: (mask.count + 63) / 64 + 1)
+        key[key.count - 1] = UInt64(mask.count)
+        for (i, m) in mask.enumerated() where m { key[i >> 6] |= 1 << UInt64(i & 63) }
+        if let r = lock.withLock({ ranks[key] }) { return r }
+        let r = compute(mask)
+        lock.withLock {
+            if ranks.count >= 64 { ranks.removeAll() }
+            ranks[key] = r
+        }
+        return r
+    }
 }
