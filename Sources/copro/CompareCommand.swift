@@ -38,20 +38,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Column of sampling weights (default: every row weight 1).")
     var weight: String?
 
-    @Option(help: "Column of stratum labels.")
-    var strata: String?
-
-    @Option(name: .customLong("cluster"), help: "Column of cluster (PSU, e.g. area) labels; repeat for later stages.")
-    var clusters: [String] = []
-
-    @Option(name: .customLong("fpc"), help: "Column of finite population corrections (population size > 1 or sampling fraction ≤ 1); one per stage.")
-    var fpcs: [String] = []
-
-    @Flag(help: "PSU labels are only unique within strata.")
-    var nest = false
-
-    @Option(name: .customLong("lonely-psu"), help: "Single-PSU strata: fail, remove, adjust, average or certainty.")
-    var lonelyPSU: String = "fail"
+    @OptionGroup var designOptions: DesignOptions
+    var strata: String? { designOptions.strata }
+    var clusters: [String] { designOptions.clusters }
+    var fpcs: [String] { designOptions.fpcs }
+    var nest: Bool { designOptions.nest }
+    var lonelyPSU: String { designOptions.lonelyPSU }
 
     @Option(help: "Covariates for regression adjustment, comma-separated (numeric columns, or text columns as factors).")
     var covariates: String?

@@ -22,20 +22,12 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "Column of sampling weights (required).")
     var weight: String
 
-    @Option(help: "Column of stratum labels.")
-    var strata: String?
-
-    @Option(name: .customLong("cluster"), help: "Column of cluster (PSU) labels; repeat for later stages.")
-    var clusters: [String] = []
-
-    @Option(name: .customLong("fpc"), help: "Column of finite population corrections (population size > 1 or sampling fraction ≤ 1); one per stage.")
-    var fpcs: [String] = []
-
-    @Flag(help: "PSU labels are only unique within strata.")
-    var nest = false
-
-    @Option(name: .customLong("lonely-psu"), help: "Single-PSU strata: fail, remove, adjust, average or certainty.")
-    var lonelyPSU: String = "fail"
+    @OptionGroup var designOptions: DesignOptions
+    var strata: String? { designOptions.strata }
+    var clusters: [String] { designOptions.clusters }
+    var fpcs: [String] { designOptions.fpcs }
+    var nest: Bool { designOptions.nest }
+    var lonelyPSU: String { designOptions.lonelyPSU }
 
     @Option(name: .customLong("replicate-prefix"), help: "Use the columns whose names start with this prefix as replicate weights (already multiplied by the sampling weight).")
     var replicatePrefix: String?
