@@ -83,6 +83,62 @@ final class RecordReader {
         try run(&source, consumer: consumer)
     }
 
+    /// Whether lines without quotes skip libcsv (``plainFields(_:_:_:)``). Off only in tests that
+    /// compare the two paths.
+    var fastPath = true
+    private var plainSpans = UnsafeMutablePointer<FieldSpan>.allocate(capacity: 256)
+    private var plainCapacity = 256
+
+    deinit { plainSpans.deallocate() }
+
+    /// The fields of the line `buf[from..<to]` split at the delimiter, or `nil` when the line holds
+    /// a quote (`"`), which only libcsv and the lenient parser may interpret. An empty field is
+    /// `isNull` (libcsv's `CSV_EMPTY_IS_NULL` for unquoted fields); spans are relative to `from`.
+    @inline(__always) private func plainFields(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> FieldsView? {
+        guard let base = buf.baseAddress else { return nil }
+        let d = delimiter
+        var count = 0
+        var start = from
+        @inline(__always) func emit(_ end: Int) {
+            if count == plainCapacity {
+                let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: plainCapacity * 2)
+                grown.moveInitialize(from: plainSpans, count: count)
+                plainSpans.deallocate(); plainSpans = grown; plainCapacity *= 2
+            }
+            (plainSpans + count).initialize(to: FieldSpan(start: start - from, end: end - from, isNull: start == end))
+            count += 1
+            start = end + 1
+        }
+        // Eight bytes at a time: `hits` has the high bit of every byte that is the delimiter or a
+        // quote (exact: no false positives, unlike the borrow-propagating zero-byte test).
+        let raw = UnsafeRawPointer(base)
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let delimiters = UInt64(d) &* 0x0101_0101_0101_0101
+        let quotes: UInt64 = 0x2222_2222_2222_2222
+        var k = from
+        while k + 8 <= to {
+            let w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            let a = w ^ delimiters, q = w ^ quotes
+            let za = ~(((a & low7) &+ low7) | a | low7)
+            let zq = ~(((q & low7) &+ low7) | q | low7)
+            if zq != 0 { return nil }
+            var hits = za
+            while hits != 0 {
+                emit(k + hits.trailingZeroBitCount >> 3)
+                hits &= hits &- 1
+            }
+            k += 8
+        }
+        while k < to {
+            let b = base[k]
+            if b == d { emit(k) } else if b == 0x22 { return nil }
+            k += 1
+        }
+        emit(to)
+        return FieldsView(bytes: UnsafeBufferPointer(rebasing: buf[from..<to]),
+                          spans: UnsafeBufferPointer(start: plainSpans, count: count))
+    }
+
     /// Counts the terminator ending physical line `line`.
     private func count(_ t: LineTerminator?, line: Int) {
         guard let t else { return }
@@ -153,6 +209,22 @@ final class RecordReader {
             if !inRecord {
                 if isBlank(buf, pos, lineEnd) {
                     if term != nil || lineEnd > pos { consumer.blankLine(line) }
+                    count(term, line: line)
+                    pos = next; line += 1
+                    continue
+                }
+                // Fast path: a line without a quote byte is one record whose fields are the bytes
+                // between delimiters, exactly what libcsv (strict, empty-is-null, no space
+                // trimming) makes of it; it is split here without copying.
+                if fastPath, let fields = plainFields(buf, pos, lineEnd) {
+                    try consumer.consume(RecordView(
+                        fields: fields, raw: UnsafeBufferPointer(rebasing: buf[pos..<lineEnd]),
+                        line: line, issues: RecordIssues(), unterminated: false))
+                    if term == nil {
+                        endedInRecord = true
+                        pos = n
+                        return true
+                    }
                     count(term, line: line)
                     pos = next; line += 1
                     continue

@@ -128,8 +128,14 @@ struct EstimateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let table = try Ingest.read(path: data).table
-            let report = try EstimateRun(command: self).run(table: table)
+            let estimateRun = EstimateRun(command: self)
+            let (columns, summary) = try Ingest.readColumns(path: data, select: estimateRun.requests)
+            if !summary.rejectedRows.isEmpty {
+                let first = summary.rejectedRows[0]
+                FileHandle.standardError.write(Data(("copro estimate: warning: \(summary.rejectedRows.count) of \(summary.dataRows) records "
+                    + "were rejected and left out (first: line \(first.line), \(first.reason)); run `copro ingest \(data)` for the list\n").utf8))
+            }
+            let report = try estimateRun.run(data: columns)
             print(format == "json" ? report.json() : report.text(), terminator: "")
         } catch let error as EstimateInputError {
             FileHandle.standardError.write(Data("copro estimate: error: \(error)\n".utf8))
@@ -260,19 +266,43 @@ struct EstimateReport {
     }
 }
 
-/// Turns the parsed command and a raw table into estimates; separated from `run()` so tests can
-/// call it in-process.
+/// Turns the parsed command and the typed columns it needs into estimates; separated from
+/// `run()` so tests can call it in-process.
 struct EstimateRun {
     let command: EstimateCommand
 
-    func run(table: RawTable) throws -> EstimateReport {
+    /// The columns the command reads, and how, given the file's column names.
+    func requests(_ columns: [String]) -> [ColumnRequest] {
         let c = command
-        let columns = Columns(table: table)
+        var r = [ColumnRequest(c.weight, .number)]
+        if let prefix = c.replicatePrefix {
+            r += columns.filter { $0.hasPrefix(prefix) && $0 != c.weight }.map { ColumnRequest($0, .number) }
+        }
+        if let rc = c.rscalesColumn { r.append(ColumnRequest(rc, .number)) }
+        if let s = c.strata { r.append(ColumnRequest(s, .label)) }
+        r += c.clusters.map { ColumnRequest($0, .label) }
+        r += c.fpcs.map { ColumnRequest($0, .number) }
+        r += c.by.map { ColumnRequest($0, .label) }
+        r += (c.mean + c.total).map { ColumnRequest($0, .number) }
+        r += c.proportion.map { ColumnRequest(String($0.split(separator: "=", maxSplits: 1).first ?? ""), .label) }
+        r += c.ratio.flatMap { $0.split(separator: "/", omittingEmptySubsequences: false).map { ColumnRequest(String($0), .number) } }
+        r += c.quantile.map { ColumnRequest(String($0.split(separator: "@").first ?? ""), .number) }
+        return r
+    }
+
+    /// Estimates from a table already in memory (tests).
+    func run(table: RawTable) throws -> EstimateReport {
+        try run(data: TypedColumns(table: table, requests: requests(table.columns)))
+    }
+
+    func run(data: TypedColumns) throws -> EstimateReport {
+        let c = command
+        let columns = Columns(data: data)
         let weights = try columns.numbers(c.weight, missing: .error)
         let design: any DesignBasedVariance
-        var info: [(key: String, value: DesignInfoValue)] = [("rows", .integer(table.rowCount)), ("weight", .text(c.weight))]
+        var info: [(key: String, value: DesignInfoValue)] = [("rows", .integer(data.rowCount)), ("weight", .text(c.weight))]
         if let prefix = c.replicatePrefix, let typeName = c.replicateType, let type = ReplicateType(rawValue: typeName) {
-            let names = table.columns.filter { $0.hasPrefix(prefix) && $0 != c.weight }
+            let names = data.columns.filter { $0.hasPrefix(prefix) && $0 != c.weight }
             guard names.count >= 2 else {
                 throw EstimateInputError(message: "--replicate-prefix \(prefix) matches \(names.count) column(s); a replicate design needs at least 2")
             }
@@ -291,8 +321,8 @@ struct EstimateRun {
             info += [("type", .text("replicate")), ("replicate_type", .text(type.rawValue)), ("replicates", .integer(names.count)),
                      ("scale", .number(rep.scale)), ("mse", .flag(c.mse))]
         } else {
-            let strata = try c.strata.map { try columns.labels($0, missing: .error).map { $0 ?? "" } }
-            let clusters = try c.clusters.map { try columns.labels($0, missing: .error).map { $0 ?? "" } }
+            let strata = try c.strata.map { try columns.requiredLabels($0) }
+            let clusters = try c.clusters.map { try columns.requiredLabels($0) }
             let fpc = try c.fpcs.map { try columns.numbers($0, missing: .error) }
             let policy = LonelyPSUPolicy(rawValue: c.lonelyPSU) ?? .fail
             design = try SurveyDesign(weights: weights, strata: strata, clusters: clusters, fpc: fpc, nest: c.nest,
@@ -309,11 +339,11 @@ struct EstimateRun {
         // Domains: every combination of --by values present (levels sorted, first variable slowest).
         var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
         for v in c.by {
-            let labels = try columns.labels(v, missing: .allowed)
-            let levels = sortedLevels(labels.compactMap { $0 })
-            domains = domains.flatMap { d in levels.map { level in
-                let m = labels.map { $0 == level }
-                return (d.labels + [(v, level)], d.mask.map { zip($0, m).map { $0 && $1 } } ?? m)
+            let column = try columns.labels(v, missing: .allowed)
+            let order = sortedLevels(column.levels)
+            domains = domains.flatMap { d in order.map { code in
+                let m = column.codes.map { $0 == Int32(code) }
+                return (d.labels + [(v, column.levels[code])], d.mask.map { zip($0, m).map { $0 && $1 } } ?? m)
             } }
         }
         domains = domains.filter { d in d.mask.map { m in m.indices.contains { m[$0] && weights[$0] != 0 } } ?? true }
@@ -326,24 +356,24 @@ struct EstimateRun {
                                standardError: e.standardError, lower: lower ?? ci.lower, upper: upper ?? ci.upper,
                                degreesOfFreedom: e.degreesOfFreedom, designEffect: e.designEffect, n: e.sampleSize)
         }
-        // Each analysis column is parsed once, not once per domain.
-        let meanColumns = try c.mean.map { try columns.numbers($0, missing: .allowed) }
-        let totalColumns = try c.total.map { try columns.numbers($0, missing: .allowed) }
-        for d in domains {
-            for (v, y) in zip(c.mean, meanColumns) {
-                rows.append(row("mean", v, nil, d.labels, try design.mean(y, domain: d.mask, deff: c.deff, baseline: .withoutReplacement)))
-            }
-            for (v, y) in zip(c.total, totalColumns) {
-                rows.append(row("total", v, nil, d.labels, try design.total(y, domain: d.mask, deff: c.deff, baseline: .withoutReplacement)))
-            }
+        // Means and totals of every variable in every domain at once (one pass per domain).
+        let masks = domains.map(\.mask)
+        let means = try design.domainEstimates(try c.mean.map { try columns.numbers($0, missing: .allowed) },
+                                               statistic: .mean, domains: masks, deff: c.deff, baseline: .withoutReplacement)
+        let totals = try design.domainEstimates(try c.total.map { try columns.numbers($0, missing: .allowed) },
+                                                statistic: .total, domains: masks, deff: c.deff, baseline: .withoutReplacement)
+        for (di, d) in domains.enumerated() {
+            for (v, e) in zip(c.mean, means[di]) { rows.append(row("mean", v, nil, d.labels, e)) }
+            for (v, e) in zip(c.total, totals[di]) { rows.append(row("total", v, nil, d.labels, e)) }
             for spec in c.proportion {
                 let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
                 let v = parts[0]
-                let labels = try columns.labels(v, missing: .allowed)
-                let levels = parts.count == 2 ? [parts[1]] : sortedLevels(labels.compactMap { $0 })
+                let column = try columns.labels(v, missing: .allowed)
+                let levels = parts.count == 2 ? [parts[1]] : sortedLevels(column.levels).map { column.levels[$0] }
                 let method = c.ciMethod.flatMap(SurveyProportionMethod.init(rawValue:)) ?? .logit
                 for level in levels {
-                    let y = labels.map { $0.map { $0 == level ? 1.0 : 0.0 } ?? .nan }
+                    let code = column.levels.firstIndex(of: level).map(Int32.init) ?? -2
+                    let y = column.codes.map { $0 < 0 ? Double.nan : ($0 == code ? 1.0 : 0.0) }
                     let ci = try design.proportionInterval(y, domain: d.mask, method: method, level: c.level)
                     let m = try design.mean(y, domain: d.mask, deff: c.deff, baseline: .withoutReplacement)
                     var r = row("proportion", v, level, d.labels, m, lower: ci.lower, upper: ci.upper)
@@ -373,68 +403,55 @@ struct EstimateRun {
         return EstimateReport(design: info, rows: rows)
     }
 
-    /// Levels sorted numerically when all are numbers, else by bytes (C locale).
-    func sortedLevels(_ values: [String]) -> [String] {
-        let unique = Array(Set(values))
-        if unique.allSatisfy({ Double($0) != nil }) {
-            return unique.sorted { (Double($0) ?? 0) < (Double($1) ?? 0) }
+    /// Indices of `levels` in report order: numerically when all are numbers, else by bytes (C locale).
+    func sortedLevels(_ levels: [String]) -> [Int] {
+        let numbers = levels.map { Double($0) }
+        if numbers.allSatisfy({ $0 != nil }) {
+            return levels.indices.sorted { (numbers[$0] ?? 0) < (numbers[$1] ?? 0) }
         }
-        return unique.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return levels.indices.sorted { Array(levels[$0].utf8).lexicographicallyPrecedes(Array(levels[$1].utf8)) }
     }
 }
 
-/// Column access with strict number parsing and row/column/value messages.
+/// Column access with strict number parsing and row/column/value messages, over the typed
+/// columns ``EstimateRun/requests(_:)`` asked for.
 struct Columns {
-    let table: RawTable
+    let data: TypedColumns
     enum Missing { case error, allowed }
 
-    private func index(_ name: String) throws -> Int {
-        guard let j = table.columnIndex(named: name) else {
-            throw EstimateInputError(message: "no column named \"\(name)\"; the columns are: \(table.columns.joined(separator: ", "))")
-        }
-        return j
+    private func unknown(_ name: String) -> EstimateInputError {
+        EstimateInputError(message: "no column named \"\(name)\"; the columns are: \(data.columns.joined(separator: ", "))")
     }
 
     private func rowNumber(_ i: Int) -> String {
-        i < table.lines.count ? "row \(i + 1) (line \(table.lines[i]))" : "row \(i + 1)"
+        i < data.lines.count ? "row \(i + 1) (line \(data.lines[i]))" : "row \(i + 1)"
     }
 
-    /// Cell labels; empty or absent cells are missing.
-    func labels(_ name: String, missing: Missing) throws -> [String?] {
-        let j = try index(name)
-        return try (0..<table.rowCount).map { i in
-            guard let cell = table[i, j], !Self.trimmed(cell).isEmpty else {
-                if missing == .error {
-                    throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": value is missing")
-                }
-                return nil
-            }
-            return cell
+    /// Cell labels; empty or blank cells are missing (code −1).
+    func labels(_ name: String, missing: Missing) throws -> LabelColumn {
+        guard let column = data.labels[name] else { throw unknown(name) }
+        if missing == .error, let i = column.missingRows.first {
+            throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": value is missing")
         }
+        return column
     }
 
-    /// The cell without leading and trailing blanks as Foundation's `CharacterSet.whitespaces`
-    /// defines them (Unicode category Zs and tab), without bridging every cell to NSString
-    /// (that bridging was most of `copro estimate`'s time on large files).
-    static func trimmed(_ cell: String) -> Substring {
-        func blank(_ s: Unicode.Scalar) -> Bool { s == "\t" || s.properties.generalCategory == .spaceSeparator }
-        let u = cell.unicodeScalars
-        var start = u.startIndex, end = u.endIndex
-        while start < end, blank(u[start]) { start = u.index(after: start) }
-        while end > start, blank(u[u.index(before: end)]) { end = u.index(before: end) }
-        return Substring(u[start..<end])
+    /// Labels as text, for design columns that may not be missing.
+    func requiredLabels(_ name: String) throws -> [String] {
+        let column = try labels(name, missing: .error)
+        return column.codes.map { column.levels[Int($0)] }
     }
 
-    /// Numbers parsed strictly (no thousands separators or units); missing → NaN when allowed.
+    /// Numbers parsed strictly (``NumberSyntax``); missing → NaN when allowed.
     func numbers(_ name: String, missing: Missing) throws -> [Double] {
-        let cells = try labels(name, missing: missing)
-        return try cells.enumerated().map { i, cell in
-            guard let cell else { return .nan }
-            let text = Self.trimmed(cell)
-            guard let v = Double(text), v.isFinite else {
-                throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": \"\(cell)\" is not a number")
-            }
-            return v
+        guard let column = data.numbers[name] else { throw unknown(name) }
+        let firstMissing = missing == .error ? column.missingRows.first : nil
+        if let bad = column.firstInvalid, bad.row < (firstMissing ?? Int.max) {
+            throw EstimateInputError(message: "\(rowNumber(bad.row)), column \"\(name)\": \"\(bad.text)\" is not a number")
         }
+        if let i = firstMissing {
+            throw EstimateInputError(message: "\(rowNumber(i)), column \"\(name)\": value is missing")
+        }
+        return column.values
     }
 }

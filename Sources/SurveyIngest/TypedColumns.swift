@@ -1,0 +1,369 @@
+/// How a requested column is to be read by ``Ingest/readColumns(path:options:select:)``.
+public enum ColumnKind: Sendable, Equatable {
+    /// Numbers (``NumberColumn``): NaN for a missing cell.
+    case number
+    /// Category labels (``LabelColumn``): interned codes, −1 for a missing cell.
+    case label
+}
+
+/// A column to read: its reported name and how.
+public struct ColumnRequest: Sendable, Equatable {
+    public var name: String
+    public var kind: ColumnKind
+    public init(_ name: String, _ kind: ColumnKind) { self.name = name; self.kind = kind }
+}
+
+/// A column read as numbers under copro's strict number syntax (``NumberSyntax``).
+public struct NumberColumn: Sendable, Equatable {
+    /// One value per accepted row; NaN where the cell is missing or not a number.
+    public var values: [Double] = []
+    /// Rows (0-based) whose cell is missing (absent, empty or blank), in order.
+    public var missingRows: [Int] = []
+    /// The first cell that is present but not a finite number: its row (0-based) and its text.
+    public var firstInvalid: (row: Int, text: String)?
+
+    public static func == (a: NumberColumn, b: NumberColumn) -> Bool {
+        a.values.elementsEqual(b.values) { $0 == $1 || ($0.isNaN && $1.isNaN) } && a.missingRows == b.missingRows
+            && a.firstInvalid?.row == b.firstInvalid?.row && a.firstInvalid?.text == b.firstInvalid?.text
+    }
+}
+
+/// A column read as category labels: each distinct cell text gets a code.
+public struct LabelColumn: Sendable, Equatable {
+    /// One code per accepted row: an index into ``levels``, or −1 when the cell is missing.
+    public var codes: [Int32] = []
+    /// The distinct texts, in order of first appearance (exactly as written, not trimmed).
+    public var levels: [String] = []
+    /// Rows (0-based) whose cell is missing (absent, empty or blank), in order.
+    public var missingRows: [Int] = []
+
+    /// The label of row `i`, `nil` when missing.
+    public func label(_ i: Int) -> String? { codes[i] < 0 ? nil : levels[Int(codes[i])] }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Selected columns of an export, typed, without the rest of its text: what an estimation needs
+/// from a file of a million rows (R `data.table::fread(select =, colClasses =)`).
+///
+/// Built by ``Ingest/readColumns(path:options:select:)`` straight from the parser's fields (the
+/// text of the other columns is never copied), or from a ``RawTable``; both give equal columns.
+public struct TypedColumns: Sendable {
+    /// Every reported column name of the file (not only the ones read).
+    public var columns: [String]
+    /// Number of accepted rows.
+    public var rowCount: Int
+    /// 1-based physical line on which each accepted row starts.
+    public var lines: [Int]
+    /// The columns read as numbers, by reported name.
+    public var numbers: [String: NumberColumn]
+    /// The columns read as labels, by reported name.
+    public var labels: [String: LabelColumn]
+
+    /// Reads the requested columns of a table (for ReadStat files, tests and tables already in memory).
+    /// Requests naming no column of the table are ignored (the caller reports them).
+    public init(table: RawTable, requests: [ColumnRequest]) {
+        let builder = TypedColumnsBuilder(columns: table.columns, requests: requests)
+        for row in 0..<table.rowCount {
+            for k in 0..<builder.slotCount {
+                table.withCell(row: row, column: builder.column(k)) { builder.add($0, slot: k) }
+            }
+            builder.endRow(line: row < table.lines.count ? table.lines[row] : row + 2)
+        }
+        self = builder.finish()
+    }
+
+    init(columns: [String], rowCount: Int, lines: [Int], numbers: [String: NumberColumn], labels: [String: LabelColumn]) {
+        self.columns = columns; self.rowCount = rowCount; self.lines = lines; self.numbers = numbers; self.labels = labels
+    }
+}
+
+/// copro's strict number syntax for analysis columns: the cell without leading and trailing
+/// blanks (tab and Unicode category Zs, as Foundation's `CharacterSet.whitespaces`) must be a
+/// decimal or hexadecimal floating-point literal that Swift's `Double(String)` accepts (no
+/// thousands separators, units or percent signs) and is finite. A cell that is empty or blank is
+/// missing.
+public enum NumberSyntax {
+    /// The outcome of parsing one cell.
+    public enum Parsed: Equatable { case missing, value(Double), invalid }
+
+    /// Parses a cell's UTF-8 bytes (`nil`: an absent or unquoted-empty cell).
+    ///
+    /// Fast path (Clinger 1990, "How to read floating point numbers accurately", the exact case):
+    /// an ASCII `[+-]?digits[.digits]` with at most 19 digits whose integer mantissa m < 2⁵³ and at
+    /// most 22 decimals is m / 10^k, one correctly rounded division of two exact doubles, hence the
+    /// same double as `strtod`. Everything else goes through `Double(String)`.
+    @inline(__always)
+    public static func parse(_ cell: UnsafeBufferPointer<UInt8>?) -> Parsed {
+        guard let cell, let base = cell.baseAddress, cell.count > 0 else { return .missing }
+        let n = cell.count
+        var i = 0
+        var negative = false
+        if base[0] == 0x2D { negative = true; i = 1 } else if base[0] == 0x2B { i = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var decimals = 0
+        var sawPoint = false
+        var simple = i < n
+        while i < n {
+            let b = base[i]
+            if b &- 0x30 < 10 {
+                if digits == 19 { simple = false; break }
+                mantissa = mantissa &* 10 &+ UInt64(b &- 0x30)
+                digits += 1
+                if sawPoint { decimals += 1 }
+            } else if b == 0x2E && !sawPoint && digits > 0 {
+                sawPoint = true
+            } else {
+                simple = false; break
+            }
+            i += 1
+        }
+        if simple && digits > 0 && !(sawPoint && decimals == 0) && mantissa < (1 << 53) && decimals <= 22 {
+            let v = Double(mantissa) / powersOfTen[decimals]
+            return .value(negative ? -v : v)
+        }
+        return slow(cell)
+    }
+
+    /// Exact powers of ten 10⁰ … 10²² (all representable in binary64).
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+        1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    /// The general case: trim blanks, then `Double(String)`.
+    private static func slow(_ cell: UnsafeBufferPointer<UInt8>) -> Parsed {
+        let text = String(decoding: cell, as: UTF8.self)
+        let trimmed = trimmedBlanks(text)
+        if trimmed.isEmpty { return .missing }
+        guard let v = Double(trimmed), v.isFinite else { return .invalid }
+        return .value(v)
+    }
+
+    /// Whether the cell is missing for a label column: absent, empty or only blanks.
+    @inline(__always)
+    static func isBlank(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = cell.baseAddress, cell.count > 0 else { return true }
+        let first = base[0], last = base[cell.count - 1]
+        // An ASCII byte other than space or tab at either end: not blank (the common case).
+        if first < 0x80 && first != 0x20 && first != 0x09 { return false }
+        if last < 0x80 && last != 0x20 && last != 0x09 { return false }
+        return trimmedBlanks(String(decoding: cell, as: UTF8.self)).isEmpty
+    }
+
+    /// `text` without leading and trailing blanks (tab and category Zs).
+    public static func trimmedBlanks(_ text: String) -> Substring {
+        func blank(_ s: Unicode.Scalar) -> Bool { s == "\t" || s.properties.generalCategory == .spaceSeparator }
+        let u = text.unicodeScalars
+        var start = u.startIndex, end = u.endIndex
+        while start < end, blank(u[start]) { start = u.index(after: start) }
+        while end > start, blank(u[u.index(before: end)]) { end = u.index(before: end) }
+        return Substring(u[start..<end])
+    }
+}
+
+/// The growing storage of one requested column, reached through a raw pointer so that the
+/// per-cell path has no reference counting, uniqueness or exclusivity checks.
+struct ColumnState {
+    var name: String
+    var column: Int
+    var kind: ColumnKind
+    var values: UnsafeMutablePointer<Double>? = nil
+    var codes: UnsafeMutablePointer<Int32>? = nil
+    var count = 0
+    var capacity = 0
+    var missingRows: [Int] = []
+    var firstInvalid: (row: Int, text: String)? = nil
+    var levels: [String] = []
+    var index: [String: Int32] = [:]
+    var lastLabel: [UInt8] = []
+    var lastCode: Int32 = -1
+
+    @inline(__always) mutating func reserveOne() {
+        guard count == capacity else { return }
+        let grown = max(1024, capacity * 2)
+        switch kind {
+        case .number:
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: grown)
+            if let old = values { p.moveInitialize(from: old, count: count); old.deallocate() }
+            values = p
+        case .label:
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: grown)
+            if let old = codes { p.moveInitialize(from: old, count: count); old.deallocate() }
+            codes = p
+        }
+        capacity = grown
+    }
+
+    func deallocate() { values?.deallocate(); codes?.deallocate() }
+}
+
+/// Accumulates typed columns row by row from cell bytes.
+final class TypedColumnsBuilder {
+    let columns: [String]
+    /// Number of requested columns found in `columns`.
+    let slotCount: Int
+    /// Per requested column: its state (`slotCount` entries).
+    let slots: UnsafeMutablePointer<ColumnState>
+    private(set) var rows = 0
+    private var lines: [Int] = []
+
+    init(columns: [String], requests: [ColumnRequest]) {
+        self.columns = columns
+        var firstIndex: [String: Int] = [:]
+        for (j, name) in columns.enumerated() where firstIndex[name] == nil { firstIndex[name] = j }
+        var seen = Set<String>()
+        var states: [ColumnState] = []
+        for r in requests {
+            guard let j = firstIndex[r.name], seen.insert("\(r.kind == .number ? "n" : "l"):\(r.name)").inserted else { continue }
+            states.append(ColumnState(name: r.name, column: j, kind: r.kind))
+        }
+        slotCount = states.count
+        slots = .allocate(capacity: max(states.count, 1))
+        slots.initialize(from: states, count: states.count)
+    }
+
+    deinit {
+        for k in 0..<slotCount { slots[k].deallocate() }
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
+    }
+
+    /// The source column of slot `k`.
+    @inline(__always) func column(_ k: Int) -> Int { slots[k].column }
+
+    /// Adds the cell of slot `k` for the current row (`nil`: absent or unquoted-empty).
+    @inline(__always)
+    func add(_ cell: UnsafeBufferPointer<UInt8>?, slot k: Int) {
+        let s = slots + k
+        s.pointee.reserveOne()
+        let i = s.pointee.count
+        s.pointee.count = i + 1
+        if s.pointee.kind == .number {
+            guard let values = s.pointee.values else { return }
+            switch NumberSyntax.parse(cell) {
+            case .value(let v):
+                values[i] = v
+            case .missing:
+                values[i] = .nan
+                s.pointee.missingRows.append(rows)
+            case .invalid:
+                values[i] = .nan
+                if s.pointee.firstInvalid == nil, let cell {
+                    s.pointee.firstInvalid = (rows, String(decoding: cell, as: UTF8.self))
+                }
+            }
+            return
+        }
+        guard let codes = s.pointee.codes else { return }
+        guard let cell, !NumberSyntax.isBlank(cell) else {
+            codes[i] = -1
+            s.pointee.missingRows.append(rows)
+            return
+        }
+        if s.pointee.lastCode >= 0, s.pointee.lastLabel.count == cell.count,
+           s.pointee.lastLabel.withUnsafeBufferPointer({ old in
+               guard let a = old.baseAddress, let b = cell.baseAddress else { return false }
+               return memcmp(a, b, cell.count) == 0
+           }) {
+            codes[i] = s.pointee.lastCode
+            return
+        }
+        let text = String(decoding: cell, as: UTF8.self)
+        let code: Int32
+        if let c = s.pointee.index[text] { code = c } else {
+            code = Int32(s.pointee.levels.count)
+            s.pointee.index[text] = code
+            s.pointee.levels.append(text)
+        }
+        codes[i] = code
+        s.pointee.lastLabel.removeAll(keepingCapacity: true)
+        s.pointee.lastLabel.append(contentsOf: cell)
+        s.pointee.lastCode = code
+    }
+
+    func endRow(line: Int) {
+        rows += 1
+        lines.append(line)
+    }
+
+    func finish() -> TypedColumns {
+        var numbers: [String: NumberColumn] = [:], labels: [String: LabelColumn] = [:]
+        for k in 0..<slotCount {
+            let s = slots[k]
+            switch s.kind {
+            case .number:
+                let values = s.values.map { Array(UnsafeBufferPointer(start: $0, count: s.count)) } ?? []
+                numbers[s.name] = NumberColumn(values: values, missingRows: s.missingRows, firstInvalid: s.firstInvalid)
+            case .label:
+                let codes = s.codes.map { Array(UnsafeBufferPointer(start: $0, count: s.count)) } ?? []
+                labels[s.name] = LabelColumn(codes: codes, levels: s.levels, missingRows: s.missingRows)
+            }
+        }
+        return TypedColumns(columns: columns, rowCount: rows, lines: lines, numbers: numbers, labels: labels)
+    }
+}
+
+/// The sink that builds ``TypedColumns`` from accepted records while the file is parsed.
+final class TypedColumnsSink: AcceptedRowSink {
+    private let select: ([String]) -> [ColumnRequest]
+    private(set) var builder = TypedColumnsBuilder(columns: [], requests: [])
+
+    init(select: @escaping ([String]) -> [ColumnRequest]) { self.select = select }
+
+    func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
+        builder = TypedColumnsBuilder(columns: columns, requests: select(columns))
+    }
+
+    func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
+        let b = builder
+        let spans = fields.spans
+        for k in 0..<b.slotCount {
+            let c = b.column(k)
+            if c < spans.count, !spans[c].isNull {
+                b.add(fields.field(c), slot: k)
+            } else {
+                b.add(nil, slot: k)
+            }
+        }
+        b.endRow(line: line)
+    }
+}
+
+extension RawTable {
+    /// Calls `body` with the bytes of a cell (`nil` for an absent or unquoted-empty cell).
+    func withCell<R>(row: Int, column: Int, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        let n = columns.count
+        let end = cellEnds[row * n + column]
+        if end & Self.nullBit != 0 { return body(nil) }
+        let begin = column == 0 ? 0 : Int(cellEnds[row * n + column - 1] & ~Self.nullBit)
+        let base = rowStarts[row]
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[(base + begin)..<(base + Int(end))])) }
+    }
+}
+
+extension Ingest {
+    /// Reads only the columns `select` asks for (given the file's reported column names), typed,
+    /// with the same record policy and account as ``read(path:options:)`` (the summary's accepted
+    /// rows are the rows of the result). Memory: the typed columns plus the parser's window.
+    ///
+    /// - Throws: ``IngestError`` as ``read(path:options:)``.
+    public static func readColumns(path: String, options: IngestOptions = .init(),
+                                   select: @escaping ([String]) -> [ColumnRequest]) throws -> (columns: TypedColumns, summary: IngestSummary) {
+        if let format = ReadStatFormat(path: path) {
+            let r = try ReadStatIngest.read(path: path, format: format, options: options)
+            return (TypedColumns(table: r.table, requests: select(r.table.columns)), r.summary)
+        }
+        let sink = TypedColumnsSink(select: select)
+        let snapshot = FileSnapshot(path: path)
+        var input = try FileInput(path: path)
+        defer { input.close() }
+        let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options,
+                              sink: sink, onReject: nil)
+        try snapshot?.verifyUnchanged(path: path)
+        return (sink.builder.finish(), summary)
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import PropertyBased
+import Testing
+@testable import SurveyIngest
+
+/// The definition ``NumberSyntax`` implements: trim tab and category Zs, then `Double(String)`,
+/// finite only; empty after trimming is missing.
+private func reference(_ text: String?) -> NumberSyntax.Parsed {
+    guard let text else { return .missing }
+    let trimmed = NumberSyntax.trimmedBlanks(text)
+    if trimmed.isEmpty { return .missing }
+    guard let v = Double(trimmed), v.isFinite else { return .invalid }
+    return .value(v)
+}
+
+private func parsed(_ text: String?) -> NumberSyntax.Parsed {
+    guard let text else { return NumberSyntax.parse(nil) }
+    let bytes = Array(text.utf8)
+    return bytes.withUnsafeBufferPointer { NumberSyntax.parse($0) }
+}
+
+/// Same value, and the same sign of zero (`-0` must stay `-0.0`, as `Double("-0")`).
+private func same(_ a: NumberSyntax.Parsed, _ b: NumberSyntax.Parsed) -> Bool {
+    if case .value(let x) = a, case .value(let y) = b { return x == y && x.sign == y.sign }
+    return a == b
+}
+
+@Test func numberSyntaxMatchesDoubleOfTheTrimmedText() {
+    let cases: [String?] = [
+        nil, "", " ", "\t", "\u{00A0}", "1", "-0", "+5", "5.", ".5", "-.5", "007", "0.1", "123.456", "-123.456",
+        "1e5", "1E-3", "0x1p3", " 7 ", "\u{00A0}3\u{2003}", "\t-2.5", "inf", "-inf", "nan", "NaN", "1,000", "1.2.3",
+        "--1", "+-1", "-", "+", ".", "1..", "12345678901234567890", "1234567890123456789", "9007199254740993",
+        "9007199254740992", "9007199254740991", "0.1000000000000000055511151231257827", "4.35", "2.675",
+        "0.30000000000000004", "1.7976931348623157e308", "1e400", "0.0000000000000000000001", "99.999", "3 4", "1_000",
+        "١٢", "½", "12abc", "0.0", "-0.0", "00000000000000000000000000001",
+    ]
+    for c in cases {
+        #expect(same(parsed(c), reference(c)), "\(String(describing: c))")
+    }
+}
+
+/// Random decimal texts with up to 25 digits and up to 23 decimals, signs, blanks: every fast-path
+/// result equals `Double(String)` bit for bit.
+@Test func numberSyntaxFastPathIsExactOnRandomDecimals() async {
+    let digit = Gen.element(of: Array("0123456789")).map { $0 ?? "0" }
+    let digits = digit.array(of: 0...25).map { String($0) }
+    await propertyCheck(count: 3000, input: digits, digits, Gen.int(in: 0...5)) { whole, fraction, shape in
+        var text = whole
+        switch shape {
+        case 0: text = whole + "." + fraction
+        case 1: text = "-" + whole + "." + fraction
+        case 2: text = "+" + whole
+        case 3: text = " " + whole + "." + fraction + "\t"
+        case 4: text = whole + fraction
+        default: text = "-" + fraction
+        }
+        #expect(same(parsed(text), reference(text)), "\(text)")
+    }
+}
+
+/// Consumer that keeps every record the reader produces.
+private final class Collector: RecordConsumer {
+    struct Record: Equatable {
+        var fields: [[UInt8]?]
+        var count: Int
+        var lastNonEmpty: Int
+        var raw: [UInt8]
+        var line: Int
+        var unterminated: Bool
+    }
+    var records: [Record] = []
+    var blanks: [Int] = []
+    var needsFieldBytes: Bool { true }
+    func consume(_ r: RecordView) throws {
+        let fields: [[UInt8]?] = (0..<r.fields.spans.count).map { r.fields.spans[$0].isNull ? nil : Array(r.fields.field($0)) }
+        records.append(Record(fields: fields, count: r.fields.count, lastNonEmpty: r.fields.lastNonEmpty, raw: Array(r.raw),
+                              line: r.line, unterminated: r.unterminated))
+    }
+    func blankLine(_ line: Int) { blanks.append(line) }
+}
+
+private func records(_ bytes: [UInt8], delimiter: UInt8, fastPath: Bool) throws -> (Collector, RecordReader) {
+    let reader = try RecordReader(delimiter: delimiter)
+    reader.fastPath = fastPath
+    let collector = Collector()
+    try reader.run(bytes: bytes, consumer: collector)
+    return (collector, reader)
+}
+
+/// The quote-free fast path of ``RecordReader`` gives exactly the records libcsv gives (fields,
+/// NULL-ness, raw bytes, lines, blank lines, terminator counts), on random texts of delimiters,
+/// blanks, line breaks of every kind, NUL, non-ASCII and some quotes.
+@Test func plainLineFastPathEqualsLibcsv() async throws {
+    let alphabet: [[UInt8]] = [[0x61], [0x30], [0x20], [0x09], [0x2C], [0x3B], [0x7C], [0x0A], [0x0D], [0x0D, 0x0A],
+                               [0xC3, 0xA9], [0], [0x2E], [0x2C, 0x2C], [0x22]]
+    let piece = Gen.int(in: 0...(alphabet.count - 1))
+    await propertyCheck(count: 1500, input: piece.array(of: 0...60), Gen.int(in: 0...3), Gen.bool) { pieces, d, quotes in
+        let delimiter: UInt8 = [0x2C, 0x3B, 0x09, 0x7C][d]
+        var bytes: [UInt8] = []
+        for p in pieces where quotes || p != alphabet.count - 1 { bytes += alphabet[p] }
+        let (slow, slowReader) = try records(bytes, delimiter: delimiter, fastPath: false)
+        let (fast, fastReader) = try records(bytes, delimiter: delimiter, fastPath: true)
+        #expect(fast.records == slow.records)
+        #expect(fast.blanks == slow.blanks)
+        #expect(fastReader.terminatorCounts == slowReader.terminatorCounts)
+        #expect(fastReader.endedInRecord == slowReader.endedInRecord)
+        #expect(fastReader.line == slowReader.line)
+    }
+}
+
+/// Every file under the corpus's `files/` folder (recursively).
+private func corpusFiles() -> [URL] {
+    let root = CorpusDirectory.url.appendingPathComponent("files")
+    let paths = FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []
+    return paths.sorted().map { root.appendingPathComponent($0) }.filter { url in
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && !isDir.boolValue
+    }
+}
+
+/// Every corpus file reads to the same records with and without the fast path.
+@Test func plainLineFastPathEqualsLibcsvOnTheCorpus() throws {
+    let files = corpusFiles()
+    #expect(files.count > 10)
+    for f in files {
+        let bytes = Array(try Data(contentsOf: f))
+        for delimiter: UInt8 in [0x2C, 0x3B, 0x09] {
+            let (slow, _) = try records(bytes, delimiter: delimiter, fastPath: false)
+            let (fast, _) = try records(bytes, delimiter: delimiter, fastPath: true)
+            #expect(fast.records == slow.records, "\(f)")
+            #expect(fast.blanks == slow.blanks, "\(f)")
+        }
+    }
+}
+
+/// `Ingest.readColumns` reads the same columns as `Ingest.read` followed by
+/// `TypedColumns(table:requests:)`, with the same account, on every corpus file that reads.
+@Test func readColumnsEqualsReadingTheWholeTable() throws {
+    var compared = 0
+    for f in corpusFiles() {
+        let path = f.path
+        guard let whole = try? Ingest.read(path: path) else { continue }
+        let requests = whole.table.columns.flatMap { [ColumnRequest($0, .number), ColumnRequest($0, .label)] }
+        let (typed, summary) = try Ingest.readColumns(path: path) { _ in requests }
+        let expected = TypedColumns(table: whole.table, requests: requests)
+        #expect(summary.acceptedRows == whole.summary.acceptedRows, "\(f)")
+        #expect(summary.rejectedRows.count == whole.summary.rejectedRows.count, "\(f)")
+        #expect(typed.rowCount == whole.table.rowCount, "\(f)")
+        #expect(typed.lines == whole.table.lines, "\(f)")
+        #expect(typed.numbers == expected.numbers, "\(f)")
+        #expect(typed.labels == expected.labels, "\(f)")
+        compared += 1
+    }
+    #expect(compared > 10)
+}
+
+/// Label and number columns as ``TypedColumns`` defines them, on a small table.
+@Test func typedColumnsOfASmallTable() throws {
+    let csv = "id,w,g\n1,2.5,a\n2, 3 ,b\n3,,a\n4,x, \n5,1e1,\"\"\n"
+    let whole = try Ingest.read(bytes: Array(csv.utf8), name: "t.csv")
+    let t = TypedColumns(table: whole.table, requests: [ColumnRequest("w", .number), ColumnRequest("g", .label),
+                                                       ColumnRequest("nope", .number)])
+    let w = try #require(t.numbers["w"])
+    #expect(w.values.count == 5)
+    #expect(w.values[0] == 2.5 && w.values[1] == 3 && w.values[2].isNaN && w.values[3].isNaN && w.values[4] == 10)
+    #expect(w.missingRows == [2])
+    #expect(w.firstInvalid?.row == 3 && w.firstInvalid?.text == "x")
+    let g = try #require(t.labels["g"])
+    #expect(g.levels == ["a", "b"])
+    #expect(g.codes == [0, 1, 0, -1, -1])
+    #expect(g.missingRows == [3, 4])
+    #expect(t.numbers["nope"] == nil)
+    #expect(t.lines == [2, 3, 4, 5, 6])
+}
