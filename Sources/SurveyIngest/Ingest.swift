@@ -98,7 +98,8 @@ public enum Ingest {
                                   options: IngestOptions, sink: AcceptedRowSink?,
                                   onReject: ((IngestSummary.Rejection) throws -> Void)?,
                                   onRestart: (() throws -> Void)? = nil,
-                                  splitPath: String? = nil) throws -> IngestSummary {
+                                  splitPath: String? = nil, splitThreshold: Int? = nil,
+                                  hashing: Bool = true) throws -> IngestSummary {
         // Pass 1 (hash, UTF-8 check) runs on another thread while this one parses; the parse
         // assumes the file is valid UTF-8 (or as its BOM or option says) and is redone in the rare
         // case the check disagrees.
@@ -108,7 +109,7 @@ public enum Ingest {
             do {
                 var own = try opener()
                 defer { own.close() }
-                firstPass.set(.success(try scanAll(&own)))
+                firstPass.set(.success(try scanAll(&own, hashing: hashing)))
             } catch {
                 firstPass.set(.failure(error))
             }
@@ -165,7 +166,8 @@ public enum Ingest {
         func parse(_ encoding: TextEncoding, validate: Bool) throws -> ParseOutcome {
             if let splitPath, case .utf8 = encoding,
                let split = try ParallelSplit.parse(path: splitPath, encoding: encoding, validate: validate,
-                                                   threshold: options.splitThreshold, delimiter: detectDelimiter) {
+                                                   threshold: splitThreshold ?? options.splitThreshold,
+                                                   sink: sink as? SplittableSink, delimiter: detectDelimiter) {
                 return split
             }
             try input.rewind()
@@ -267,8 +269,9 @@ final class FirstPass: @unchecked Sendable {
     }
 }
 
-/// Hashes the whole input and checks it as UTF-8 (after a UTF-8 BOM).
-func scanAll<I: ByteInput>(_ input: inout I) throws -> FirstPassResult {
+/// Hashes the whole input (unless `hashing` is false: `sha256` is then empty) and checks it as
+/// UTF-8 (after a UTF-8 BOM).
+func scanAll<I: ByteInput>(_ input: inout I, hashing: Bool = true) throws -> FirstPassResult {
     var hasher = SHA256()
     var scan = UTF8Scan()
     var total = 0
@@ -277,14 +280,14 @@ func scanAll<I: ByteInput>(_ input: inout I) throws -> FirstPassResult {
     while true {
         chunk.removeAll(keepingCapacity: true)
         if try input.read(into: &chunk, max: Ingest.chunkSize) == 0 { break }
-        hasher.update(data: chunk)
+        if hashing { hasher.update(data: chunk) }
         var body = chunk[...]
         if total == 0 && chunk.starts(with: [0xEF, 0xBB, 0xBF]) { body = chunk.dropFirst(3) }
         total += chunk.count
         body.withUnsafeBufferPointer { scan.update($0) }
     }
     scan.finish()
-    let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    let sha = hashing ? hasher.finalize().map { String(format: "%02x", $0) }.joined() : ""
     return FirstPassResult(sha256: sha, valid: scan.valid, sawMultibyte: scan.sawMultibyte, total: total)
 }
 

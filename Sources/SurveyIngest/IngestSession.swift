@@ -44,9 +44,9 @@ final class IngestSession: RecordConsumer {
 
     /// A session that continues another one after a record boundary (``Ingest`` splits large
     /// files): no header rows, `columnCount` columns, local data-row and line numbers from 1.
-    init(continuingWith columnCount: Int, validateRecords: Bool) {
+    init(continuingWith columnCount: Int, validateRecords: Bool, sink: AcceptedRowSink? = nil) {
         self.validateRecords = validateRecords
-        self.sink = nil
+        self.sink = sink
         self.onReject = nil
         self.headerDone = true
         self.columnCount = columnCount

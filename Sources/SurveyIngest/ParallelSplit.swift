@@ -49,6 +49,21 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.withLock { n } }
 }
 
+/// A sink that can take a file in two halves: the second half's rows go to a continuation
+/// (made once the header is known, used by one other thread) appended at the end.
+protocol SplittableSink: AcceptedRowSink {
+    /// A sink for rows after a record boundary, as if already begun with the same header.
+    func continuation() -> SplittableSink
+    /// Appends the rows a continuation received; its lines are shifted by `lineOffset`.
+    func append(_ other: SplittableSink, lineOffset: Int)
+}
+
+/// Hands a continuation sink to the second half's thread (which alone uses it until joined).
+private final class SinkBox: @unchecked Sendable {
+    var sink: SplittableSink?
+    init(_ sink: SplittableSink? = nil) { self.sink = sink }
+}
+
 private final class SecondHalfBox: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Result<SecondHalf, any Error>?
@@ -66,7 +81,10 @@ enum ParallelSplit {
     /// How many parses were split (for tests).
     static let splits = Counter()
 
+    /// - Parameter sink: receives the first half's accepted rows; the second half's go to its
+    ///   ``SplittableSink/continuation()`` and are appended to it at the end. `nil`: no rows kept.
     static func parse(path: String, encoding: TextEncoding, validate: Bool, threshold: Int,
+                      sink: SplittableSink? = nil,
                       delimiter detect: ([UInt8]) -> UInt8) throws -> ParseOutcome? {
         let probe = try FileInput(path: path)
         let size = probe.size
@@ -79,15 +97,19 @@ enum ParallelSplit {
         source.padsAtEnd = false
         let delimiter = try source.primeDelimiter(detect)
         let reader = try RecordReader(delimiter: delimiter)
-        let session = IngestSession(validateRecords: validate, sink: nil, onReject: nil)
+        let session = IngestSession(validateRecords: validate, sink: sink, onReject: nil)
         let group = DispatchGroup()
         let box = SecondHalfBox()
+        let secondSink = SinkBox()
         session.onHeaderDecided = { [weak reader] columns in
             let firstTerminator = reader?.firstTerminator
+            let continuation = sink?.continuation()
+            secondSink.sink = continuation
+            let handed = SinkBox(continuation)
             DispatchQueue.global().async(group: group) {
                 box.set(Result {
                     try secondHalf(path: path, range: cut..<size, delimiter: delimiter, columns: columns,
-                                   validate: validate, firstTerminator: firstTerminator)
+                                   validate: validate, firstTerminator: firstTerminator, sink: handed.sink)
                 })
             }
         }
@@ -103,6 +125,7 @@ enum ParallelSplit {
                                    delimiter: delimiter)
         let lines = reader.line - 1
         let rows = session.dataRows
+        if let sink, let second = secondSink.sink { sink.append(second, lineOffset: lines) }
         if b.dataRows > 0 { outcome.warnings.removeAll { $0.code == "no-data-rows" } }
         if b.sawRecord { outcome.warnings += session.droppedBlankLines.map(IngestSession.blankLineWarning) }
         outcome.warnings += b.warnings.map { w in
@@ -127,12 +150,12 @@ enum ParallelSplit {
     }
 
     private static func secondHalf(path: String, range: Range<Int>, delimiter: UInt8, columns: Int, validate: Bool,
-                                   firstTerminator: LineTerminator?) throws -> SecondHalf {
+                                   firstTerminator: LineTerminator?, sink: SplittableSink?) throws -> SecondHalf {
         let input = try FileInput(path: path, range: range)
         defer { input.close() }
         var source = DecodingSource(input: input, transcoder: Transcoder(encoding: .utf8(bom: false)), skip: 0)
         let reader = try RecordReader(delimiter: delimiter, firstTerminator: firstTerminator)
-        let session = IngestSession(continuingWith: columns, validateRecords: validate)
+        let session = IngestSession(continuingWith: columns, validateRecords: validate, sink: sink)
         try reader.run(&source, consumer: session)
         try session.finish()
         var out = SecondHalf()

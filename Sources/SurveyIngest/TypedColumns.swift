@@ -184,7 +184,12 @@ struct ColumnState {
 
     @inline(__always) mutating func reserveOne() {
         guard count == capacity else { return }
-        let grown = max(1024, capacity * 2)
+        reserve(max(1024, capacity * 2))
+    }
+
+    /// Grows the storage to hold at least `grown` values.
+    mutating func reserve(_ grown: Int) {
+        guard grown > capacity else { return }
         switch kind {
         case .number:
             let p = UnsafeMutablePointer<Double>.allocate(capacity: grown)
@@ -285,6 +290,40 @@ final class TypedColumnsBuilder {
         s.pointee.lastCode = code
     }
 
+    /// Appends the rows another builder (same columns and requests) collected after this one's
+    /// rows: values and codes (remapped to this builder's levels, new levels in their order of
+    /// first appearance), missing rows, first invalid cell, and lines shifted by `lineOffset`.
+    func append(_ other: TypedColumnsBuilder, lineOffset: Int) {
+        for k in 0..<min(slotCount, other.slotCount) {
+            let s = slots + k, o = other.slots[k]
+            s.pointee.reserve(s.pointee.count + o.count)
+            let base = s.pointee.count
+            if let from = o.values, let to = s.pointee.values {
+                (to + base).update(from: from, count: o.count)
+            }
+            if let from = o.codes, let to = s.pointee.codes {
+                var map = [Int32](repeating: -1, count: o.levels.count)
+                for (j, level) in o.levels.enumerated() {
+                    if let c = s.pointee.index[level] { map[j] = c } else {
+                        let c = Int32(s.pointee.levels.count)
+                        s.pointee.index[level] = c
+                        s.pointee.levels.append(level)
+                        map[j] = c
+                    }
+                }
+                for i in 0..<o.count { to[base + i] = from[i] < 0 ? -1 : map[Int(from[i])] }
+                s.pointee.lastCode = -1
+            }
+            s.pointee.count += o.count
+            s.pointee.missingRows += o.missingRows.map { $0 + rows }
+            if s.pointee.firstInvalid == nil, let bad = o.firstInvalid {
+                s.pointee.firstInvalid = (bad.row + rows, bad.text)
+            }
+        }
+        lines += other.lines.map { $0 + lineOffset }
+        rows += other.rows
+    }
+
     func endRow(line: Int) {
         rows += 1
         lines.append(line)
@@ -308,14 +347,28 @@ final class TypedColumnsBuilder {
 }
 
 /// The sink that builds ``TypedColumns`` from accepted records while the file is parsed.
-final class TypedColumnsSink: AcceptedRowSink {
+final class TypedColumnsSink: SplittableSink {
     private let select: ([String]) -> [ColumnRequest]
+    private var requests: [ColumnRequest] = []
     private(set) var builder = TypedColumnsBuilder(columns: [], requests: [])
 
     init(select: @escaping ([String]) -> [ColumnRequest]) { self.select = select }
 
     func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
-        builder = TypedColumnsBuilder(columns: columns, requests: select(columns))
+        requests = select(columns)
+        builder = TypedColumnsBuilder(columns: columns, requests: requests)
+    }
+
+    func continuation() -> SplittableSink {
+        let next = TypedColumnsSink(select: select)
+        next.requests = requests
+        next.builder = TypedColumnsBuilder(columns: builder.columns, requests: requests)
+        return next
+    }
+
+    func append(_ other: SplittableSink, lineOffset: Int) {
+        guard let other = other as? TypedColumnsSink else { return }
+        builder.append(other.builder, lineOffset: lineOffset)
     }
 
     func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
@@ -346,6 +399,9 @@ extension RawTable {
 }
 
 extension Ingest {
+    /// Files at least this large are read on two threads by ``readColumns(path:options:select:)``.
+    static let readColumnsSplitThreshold = 32 << 20
+
     /// Reads only the columns `select` asks for (given the file's reported column names), typed,
     /// with the same record policy and account as ``read(path:options:)`` (the summary's accepted
     /// rows are the rows of the result). Memory: the typed columns plus the parser's window.
@@ -353,6 +409,12 @@ extension Ingest {
     /// - Throws: ``IngestError`` as ``read(path:options:)``.
     public static func readColumns(path: String, options: IngestOptions = .init(),
                                    select: @escaping ([String]) -> [ColumnRequest]) throws -> (columns: TypedColumns, summary: IngestSummary) {
+        try readColumns(path: path, options: options, splitThreshold: readColumnsSplitThreshold, select: select)
+    }
+
+    /// ``readColumns(path:options:select:)`` splitting files of at least `splitThreshold` bytes (tests).
+    static func readColumns(path: String, options: IngestOptions, splitThreshold: Int,
+                            select: @escaping ([String]) -> [ColumnRequest]) throws -> (columns: TypedColumns, summary: IngestSummary) {
         if let format = ReadStatFormat(path: path) {
             let r = try ReadStatIngest.read(path: path, format: format, options: options)
             return (TypedColumns(table: r.table, requests: select(r.table.columns)), r.summary)
@@ -361,8 +423,12 @@ extension Ingest {
         let snapshot = FileSnapshot(path: path)
         var input = try FileInput(path: path)
         defer { input.close() }
+        // Large files are parsed in two halves on two threads (``ParallelSplit``; the halves'
+        // columns are joined exactly as one pass would build them), and not hashed (the summary's
+        // sha256 is empty: nothing here reports it).
         let summary = try run(&input, opener: { try FileInput(path: path) }, name: path, options: options,
-                              sink: sink, onReject: nil)
+                              sink: sink, onReject: nil, splitPath: path,
+                              splitThreshold: min(options.splitThreshold, splitThreshold), hashing: false)
         try snapshot?.verifyUnchanged(path: path)
         return (sink.builder.finish(), summary)
     }

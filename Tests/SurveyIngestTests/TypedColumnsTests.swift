@@ -172,3 +172,59 @@ private func corpusFiles() -> [URL] {
     #expect(t.numbers["nope"] == nil)
     #expect(t.lines == [2, 3, 4, 5, 6])
 }
+
+/// Reading in two halves on two threads gives exactly the columns and account of one pass: on
+/// every corpus file and on generated files whose second half has new labels, missing and
+/// invalid cells, quoted fields, blank lines and rejected records.
+@Test func readColumnsInTwoHalvesEqualsOnePass() async throws {
+    func compare(_ path: String, _ label: String) throws {
+        guard let whole = try? Ingest.read(path: path) else { return }
+        let requests = whole.table.columns.flatMap { [ColumnRequest($0, .number), ColumnRequest($0, .label)] }
+        let one = try Ingest.readColumns(path: path, options: .init(), splitThreshold: Int.max) { _ in requests }
+        let two = try Ingest.readColumns(path: path, options: .init(), splitThreshold: 0) { _ in requests }
+        #expect(two.columns.numbers == one.columns.numbers, "\(label)")
+        #expect(two.columns.labels == one.columns.labels, "\(label)")
+        #expect(two.columns.lines == one.columns.lines, "\(label)")
+        #expect(two.columns.rowCount == one.columns.rowCount, "\(label)")
+        #expect(two.summary.acceptedRows == one.summary.acceptedRows, "\(label)")
+        #expect(two.summary.rejectedRows.map(\.line) == one.summary.rejectedRows.map(\.line), "\(label)")
+        #expect(two.summary.warnings.map(\.code) == one.summary.warnings.map(\.code), "\(label)")
+    }
+    for f in corpusFiles() { try compare(f.path, f.lastPathComponent) }
+
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-split-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let splitsBefore = ParallelSplit.splits.value
+    await propertyCheck(count: 40, input: Gen.int(in: 0...Int(Int32.max))) { seed in
+        var rng = SplitMix(state: UInt64(seed))
+        var text = "id,w,group,note\n"
+        let rows = 50 + Int(rng.next() % 200)
+        for i in 0..<rows {
+            switch rng.next() % 12 {
+            case 0: text += "\n"                                             // blank line
+            case 1: text += "\(i),1,2,3,4\n"                                 // too many fields: rejected
+            case 2: text += "\(i),,g\(i / 20),\"quoted, with comma\"\n"      // missing weight, quoted text
+            case 3: text += "\(i),x\(i),g\(i / 20),\n"                       // invalid number
+            case 4: text += "\(i),\(Double(rng.next() % 1000) / 8),,\"multi\nline\"\n"
+            default: text += "\(i),\(Double(rng.next() % 100_000) / 1000),g\(i / 20),note \(i)\n"
+            }
+        }
+        let path = dir.appendingPathComponent("f\(seed).csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try compare(path, "generated seed \(seed)")
+    }
+    #expect(ParallelSplit.splits.value > splitsBefore)
+}
+
+/// A small seeded generator for the generated files (SplitMix64).
+private struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
