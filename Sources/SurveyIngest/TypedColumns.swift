@@ -315,6 +315,9 @@ final class TypedColumnsBuilder {
                 s.pointee.lastCode = -1
             }
             s.pointee.count += o.count
+            // Free the other half's column now (peak: the columns plus one).
+            other.slots[k].deallocate()
+            other.slots[k].values = nil; other.slots[k].codes = nil; other.slots[k].count = 0; other.slots[k].capacity = 0
             s.pointee.missingRows += o.missingRows.map { $0 + rows }
             if s.pointee.firstInvalid == nil, let bad = o.firstInvalid {
                 s.pointee.firstInvalid = (bad.row + rows, bad.text)
@@ -329,18 +332,30 @@ final class TypedColumnsBuilder {
         lines.append(line)
     }
 
+    /// The typed columns; moves the storage out (call once).
     func finish() -> TypedColumns {
         var numbers: [String: NumberColumn] = [:], labels: [String: LabelColumn] = [:]
-        for k in 0..<slotCount {
-            let s = slots[k]
-            switch s.kind {
-            case .number:
-                let values = s.values.map { Array(UnsafeBufferPointer(start: $0, count: s.count)) } ?? []
-                numbers[s.name] = NumberColumn(values: values, missingRows: s.missingRows, firstInvalid: s.firstInvalid)
-            case .label:
-                let codes = s.codes.map { Array(UnsafeBufferPointer(start: $0, count: s.count)) } ?? []
-                labels[s.name] = LabelColumn(codes: codes, levels: s.levels, missingRows: s.missingRows)
+        // Each column's storage is freed as soon as it is copied, so the peak is the columns plus one.
+        func moved<T>(_ p: UnsafeMutablePointer<T>?, _ count: Int) -> [T] {
+            guard let p else { return [] }
+            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let b = buffer.baseAddress { b.moveInitialize(from: p, count: count) }
+                initialized = count
             }
+        }
+        for k in 0..<slotCount {
+            let s = slots + k
+            let count = s.pointee.count
+            switch s.pointee.kind {
+            case .number:
+                numbers[s.pointee.name] = NumberColumn(values: moved(s.pointee.values, count), missingRows: s.pointee.missingRows,
+                                                       firstInvalid: s.pointee.firstInvalid)
+            case .label:
+                labels[s.pointee.name] = LabelColumn(codes: moved(s.pointee.codes, count), levels: s.pointee.levels,
+                                                     missingRows: s.pointee.missingRows)
+            }
+            s.pointee.deallocate()
+            s.pointee.values = nil; s.pointee.codes = nil; s.pointee.count = 0; s.pointee.capacity = 0
         }
         return TypedColumns(columns: columns, rowCount: rows, lines: lines, numbers: numbers, labels: labels)
     }

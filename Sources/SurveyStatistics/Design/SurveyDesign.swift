@@ -218,6 +218,8 @@ public struct SurveyDesign: Sendable {
                 var index: [String: Int] = [:]
                 for i in 0..<n {
                     let key = stratumKeys[i]
+                    // Files are usually sorted by stratum: a row like the last one needs no lookup.
+                    if i > 0, key == stratumKeys[i - 1] { stratumOfRow[i] = stratumOfRow[i - 1]; continue }
                     if let k = index[key] { stratumOfRow[i] = k } else {
                         index[key] = stratumLabels.count; stratumOfRow[i] = stratumLabels.count
                         stratumLabels.append(key)
@@ -252,7 +254,10 @@ public struct SurveyDesign: Sendable {
                     let parent: Int
                     if s == 0 { parent = nest ? stratumOfRow[i] : -1 } else { parent = stratumOfRow[i] }
                     let key = Key(parent: parent, label: labels[i])
-                    if let c = index[key] {
+                    let sameAsLast = i > 0 && labels[i] == labels[i - 1] && (s == 0 && !nest ? true : stratumOfRow[i] == stratumOfRow[i - 1])
+                    if sameAsLast {
+                        clusterOfRow[i] = clusterOfRow[i - 1]
+                    } else if let c = index[key] {
                         clusterOfRow[i] = c
                     } else {
                         let c = stratumOfCluster.count
@@ -262,7 +267,7 @@ public struct SurveyDesign: Sendable {
                         clusterLabels.append(s == 0 && nest && strata != nil ? stratumKeys[i] + "." + nested : nested)
                         clustersOfStratum[stratumOfRow[i]].append(c)
                     }
-                    if s == 0, !nest, strata != nil {
+                    if s == 0, !nest, strata != nil, !(sameAsLast && stratumOfRow[i] == stratumOfRow[i - 1]) {
                         if let h = stratumOfLabel[labels[i]], h != stratumOfRow[i] {
                             throw DesignError(
                                 .clustersNotNested,
