@@ -19,8 +19,17 @@ extension DesignBasedVariance {
     ///   - ys: the variables, one value per row each (NaN = missing).
     ///   - domains: the domains (nil = every row).
     /// - Throws: as ``mean(_:domain:deff:baseline:)``.
-    /// - Complexity: this generic form makes p·D estimates of O(rows) each.
+    /// - Complexity: this generic form makes p·D estimates of O(rows) each; ``SurveyDesign`` and
+    ///   ``ReplicateDesign`` batch the variables of a domain (same results, bit for bit).
     public func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
+                                baseline: DesignEffectBaseline) throws -> [[Estimate]] {
+        try genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
+    }
+
+    /// The reference loop behind ``domainEstimates(_:statistic:domains:deff:baseline:)``: one
+    /// `mean`/`total` call per (domain, variable), domain-major. The batched implementations
+    /// fall back to it for what they do not special-case and whenever they would throw.
+    func genericDomainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
                                 baseline: DesignEffectBaseline) throws -> [[Estimate]] {
         try domains.map { domain in
             try ys.map { y in
@@ -30,5 +39,348 @@ extension DesignBasedVariance {
                 }
             }
         }
+    }
+}
+
+extension DesignBasedVariance {
+    /// The driver of the batched implementations: per domain, the variables with a NaN in the
+    /// domain go through the single-estimate route and the others through `batch`, which fills
+    /// `out[k]` for every k in `prepared.batched`. Falls back to the generic loop on a length
+    /// mismatch and whenever a domain throws, so the error thrown is exactly the loop's first.
+    func batchedDomainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
+                                baseline: DesignEffectBaseline,
+                                batch: (_ prepared: BatchDomain, _ out: inout [Estimate?]) throws -> Void) throws -> [[Estimate]] {
+        let generic = {
+            try self.genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
+        }
+        var result: [[Estimate]] = []
+        result.reserveCapacity(domains.count)
+        for domain in domains {
+            guard let prepared = BatchDomain(ys, domain: domain, rowCount: rowCount) else { return try generic() }
+            do {
+                var out = [Estimate?](repeating: nil, count: ys.count)
+                for k in prepared.single {
+                    switch statistic {
+                    case .mean: out[k] = try mean(ys[k], domain: domain, deff: deff, baseline: baseline)
+                    case .total: out[k] = try total(ys[k], domain: domain, deff: deff, baseline: baseline)
+                    }
+                }
+                if !prepared.batched.isEmpty { try batch(prepared, &out) }
+                let row = out.compactMap { $0 }
+                guard row.count == ys.count else { return try generic() }  // a variable left out: not expected
+                result.append(row)
+            } catch {
+                return try generic()
+            }
+        }
+        return result
+    }
+}
+
+/// A domain prepared once for all variables: its rows in ascending order, its mask, and which
+/// variables are missing (NaN) somewhere in it.
+struct BatchDomain {
+    /// Rows of the domain, ascending.
+    var rows: [Int32]
+    /// The domain as a mask (every row when the domain is nil), as the single-estimate routes
+    /// pass it on (their `active` rows when the variable has no NaN in the domain).
+    var mask: [Bool]
+    /// Variables with no NaN in the domain's rows: these are batched.
+    var batched: [Int]
+    /// Variables with a NaN in the domain: these go through the single-estimate route.
+    var single: [Int]
+
+    /// Returns nil when a length does not match `rowCount` (the generic loop then throws
+    /// `lengthMismatch` in the right place) or the rows do not fit `Int32`.
+    init?(_ ys: [[Double]], domain: [Bool]?, rowCount n: Int) {
+        guard n <= Int(Int32.max), ys.allSatisfy({ $0.count == n }), (domain?.count ?? n) == n else { return nil }
+        var rows: [Int32] = []
+        if let domain {
+            rows.reserveCapacity(n)
+            for i in 0..<n where domain[i] { rows.append(Int32(truncatingIfNeeded: i)) }
+        } else {
+            rows = Array(0..<Int32(truncatingIfNeeded: n))
+        }
+        self.rows = rows
+        self.mask = domain ?? [Bool](repeating: true, count: n)
+        var batched: [Int] = [], single: [Int] = []
+        for k in ys.indices {
+            let hasNaN = ys[k].withUnsafeBufferPointer { y in
+                rows.contains { y[Int($0)].isNaN }
+            }
+            if hasNaN { single.append(k) } else { batched.append(k) }
+        }
+        self.batched = batched
+        self.single = single
+    }
+
+    /// Calls `body(start, count, block)` for consecutive blocks of at most `blockSize` domain
+    /// rows `rows[start..<start+count]`, where `block[j·p + k]` = `ys[vars[k]][rows[start + j]]`
+    /// (p = `vars.count`): a row-major gather, so that per-variable accumulators can be updated
+    /// with a contiguous inner loop while each of them still sums in row order.
+    func forEachBlock(_ ys: [[Double]], vars: [Int], blockSize: Int,
+                      _ body: (Int, Int, UnsafePointer<Double>) -> Void) {
+        let p = vars.count
+        guard p > 0 else { return }
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: blockSize * p)
+        defer { block.deallocate() }
+        rows.withUnsafeBufferPointer { r in
+            var start = 0
+            while start < r.count {
+                let count = min(blockSize, r.count - start)
+                for (k, v) in vars.enumerated() {
+                    ys[v].withUnsafeBufferPointer { y in
+                        var o = k
+                        for j in start..<(start + count) {
+                            block[o] = y[Int(r[j])]
+                            o += p
+                        }
+                    }
+                }
+                body(start, count, UnsafePointer(block))
+                start += count
+            }
+        }
+    }
+}
+
+/// A block size that keeps a gathered block of p variables near 32 KB.
+private func blockSize(variables p: Int) -> Int { max(16, 4096 / max(p, 1)) }
+
+// MARK: - Linearisation designs
+
+extension SurveyDesign {
+    /// Means or totals of every variable in every domain, batched (see the protocol's
+    /// ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``).
+    ///
+    /// Per domain: its rows, degrees of freedom, contributing n and present strata are found once;
+    /// the variables without NaN in the domain are then processed together in blocks of rows,
+    /// accumulating the same sums as ``linearizedMean(_:domain:)`` / ``linearizedTotal(_:domain:)``
+    /// (in row order, the same floating-point operations) and the stage-1 PSU totals of the
+    /// influence values directly, which go through the same stratum formula as
+    /// ``designCovariance(_:active:)`` (its diagonal for a batch equals the single-variable
+    /// value bit for bit). Results are identical to the generic loop.
+    ///
+    /// Falls back to the generic loop for calibrated designs and designs whose variance uses
+    /// more than one stage, on a length mismatch, and whenever a domain would throw (so the
+    /// error is exactly the loop's first). Variables with a NaN inside a domain (their active
+    /// rows, degrees of freedom and present strata differ) take the single-estimate route there.
+    ///
+    /// - Complexity: per domain O(rows of the domain · p) (three passes for a mean, one for a
+    ///   total) plus O(PSUs · p²) for the stratum sums, and O(rows) once for the domain's
+    ///   structure, instead of about ten O(rows) passes per estimate.
+    public func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
+                                baseline: DesignEffectBaseline) throws -> [[Estimate]] {
+        guard calibrations.isEmpty, varianceStages == 1 else {
+            return try genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
+        }
+        return try batchedDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff,
+                                          baseline: baseline) { prepared, out in
+            try batchedEstimates(ys, statistic: statistic, prepared: prepared, deff: deff, baseline: baseline, into: &out)
+        }
+    }
+
+    /// The estimates of the domain's variables without NaN (`out[k]` for k in `dom.batched`);
+    /// throws whenever one of the single calls would (the caller then reruns the generic loop
+    /// for the exact error).
+    func batchedEstimates(_ ys: [[Double]], statistic: BatchStatistic, prepared dom: BatchDomain, deff: Bool,
+                          baseline: DesignEffectBaseline, into out: inout [Estimate?]) throws {
+        let stage = stages[0]
+        let df = Double(degreesOfFreedom(active: dom.mask))
+        var n = 0
+        var present = [Bool](repeating: false, count: stage.stratumCount)
+        var sumW = 0.0
+        for r in dom.rows {
+            let i = Int(r)
+            if weights[i] != 0 { n += 1 }
+            present[stage.stratumOfCluster[stage.clusterOfRow[i]]] = true
+            sumW += weights[i]
+        }
+        if statistic == .mean, !(sumW > 0) {
+            throw DesignError(.emptyDomain, "the domain has no rows with positive weight and a non-missing value")
+        }
+        // Variables in chunks so that the PSU totals stay within 32 MB (unclustered designs
+        // have one PSU per row).
+        let chunk = max(1, min(dom.batched.count, (1 << 22) / max(stage.clusterCount, 1)))
+        var from = 0
+        while from < dom.batched.count {
+            let vars = Array(dom.batched[from..<min(from + chunk, dom.batched.count)])
+            let (values, totals) = linearizedBatch(ys, vars: vars, domain: dom, statistic: statistic, sumW: sumW)
+            let p = vars.count
+            var cov = [Double](repeating: 0, count: p * p)
+            try addStageCovariance(stage: 0, totals: totals, present: present, p: p, into: &cov)
+            for (k, v) in vars.enumerated() {
+                let e = Estimate(value: values[k], standardError: cov[k * p + k].squareRoot(),
+                                 degreesOfFreedom: df, designEffect: nil, sampleSize: n)
+                out[v] = withDesignEffect(e, ys[v], active: dom.mask, total: statistic == .total, deff: deff,
+                                          baseline: baseline)
+            }
+            from += chunk
+        }
+    }
+
+    /// Values and stage-1 PSU totals of the influence values (`totals[c·p + k]`) of the variables
+    /// `vars`, none of which is NaN in the domain: the sums of ``linearizedMean(_:domain:)``
+    /// (Σw·y, the mean, the correction pass Σw(y − ȳ), the influence w(y − ȳ)/Σw) or
+    /// ``linearizedTotal(_:domain:)`` (w·y), each in row order, over the domain's rows.
+    private func linearizedBatch(_ ys: [[Double]], vars: [Int], domain dom: BatchDomain, statistic: BatchStatistic,
+                                 sumW: Double) -> (values: [Double], totals: [Double]) {
+        let p = vars.count
+        let stage = stages[0]
+        let size = blockSize(variables: p)
+        var values = [Double](repeating: 0, count: p)
+        var totals = [Double](repeating: 0, count: stage.clusterCount * p)
+        weights.withUnsafeBufferPointer { w in
+            stage.clusterOfRow.withUnsafeBufferPointer { cluster in
+                dom.rows.withUnsafeBufferPointer { rows in
+                    values.withUnsafeMutableBufferPointer { value in
+                        totals.withUnsafeMutableBufferPointer { tot in
+                            let value = value.baseAddress!, tot = tot.baseAddress!  // non-empty: p ≥ 1, clusters ≥ 1
+                            switch statistic {
+                            case .total:
+                                dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
+                                    for j in 0..<count {
+                                        let i = Int(rows[start + j])
+                                        let wi = w[i]
+                                        let x = block + j * p, t = tot + cluster[i] * p
+                                        for k in 0..<p {
+                                            let v = wi * x[k]
+                                            value[k] += v
+                                            t[k] += v
+                                        }
+                                    }
+                                }
+                            case .mean:
+                                var sumWY = [Double](repeating: 0, count: p)
+                                sumWY.withUnsafeMutableBufferPointer { s in
+                                    let s = s.baseAddress!
+                                    dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
+                                        for j in 0..<count {
+                                            let wi = w[Int(rows[start + j])]
+                                            let x = block + j * p
+                                            for k in 0..<p { s[k] += wi * x[k] }
+                                        }
+                                    }
+                                    for k in 0..<p { value[k] = s[k] / sumW }
+                                }
+                                // Second pass: correct by the weighted mean residual (finite means only).
+                                if (0..<p).contains(where: { value[$0].isFinite }) {
+                                    var correction = [Double](repeating: 0, count: p)
+                                    correction.withUnsafeMutableBufferPointer { c in
+                                        let c = c.baseAddress!
+                                        dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
+                                            for j in 0..<count {
+                                                let wi = w[Int(rows[start + j])]
+                                                let x = block + j * p
+                                                for k in 0..<p { c[k] += wi * (x[k] - value[k]) }
+                                            }
+                                        }
+                                        for k in 0..<p where value[k].isFinite { value[k] += c[k] / sumW }
+                                    }
+                                }
+                                dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
+                                    for j in 0..<count {
+                                        let i = Int(rows[start + j])
+                                        let wi = w[i]
+                                        let x = block + j * p, t = tot + cluster[i] * p
+                                        for k in 0..<p { t[k] += wi * (x[k] - value[k]) / sumW }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (values, totals)
+    }
+}
+
+// MARK: - Replicate designs
+
+extension ReplicateDesign {
+    /// Means or totals of every variable in every domain, batched (see the protocol's
+    /// ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``).
+    ///
+    /// Per domain: its rows, contributing n and degrees of freedom (the replicate-weight rank
+    /// over the domain, through the same cache as ``estimate(_:designEffect:)``) are found once;
+    /// then for the full-sample weights and each replicate r the sums Σ w_ri·y_ik and Σ w_ri are
+    /// accumulated over the domain's rows in row order for all variables without NaN at once,
+    /// exactly as ``replicateMean(_:domain:)`` / ``replicateTotal(_:domain:)`` sum them, and the
+    /// SE comes from ``covariance(_:)``. Results are identical to the generic loop.
+    ///
+    /// Falls back to the generic loop on a length mismatch and whenever a domain would throw;
+    /// variables with a NaN inside a domain take the single-estimate route there.
+    ///
+    /// - Complexity: per domain O(rows of the domain · (R + 1) · p) in one blocked pass, plus
+    ///   the domain's rank once (O(rows · R²/2), cached).
+    public func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
+                                baseline: DesignEffectBaseline) throws -> [[Estimate]] {
+        try batchedDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff,
+                                   baseline: baseline) { prepared, out in
+            try batchedEstimates(ys, statistic: statistic, prepared: prepared, deff: deff, baseline: baseline, into: &out)
+        }
+    }
+
+    /// The estimates of the domain's variables without NaN (`out[k]` for k in `dom.batched`);
+    /// throws whenever one of the single calls would.
+    func batchedEstimates(_ ys: [[Double]], statistic: BatchStatistic, prepared dom: BatchDomain, deff: Bool,
+                          baseline: DesignEffectBaseline, into out: inout [Estimate?]) throws {
+        var n = 0, positive = false
+        for r in dom.rows {
+            let w = weights[Int(r)]
+            if w != 0 { n += 1 }
+            if w > 0 { positive = true }
+        }
+        if statistic == .mean, !positive {
+            throw DesignError(.emptyDomain, "the domain has no rows with positive weight and a non-missing value")
+        }
+        let df = Double(domainDegreesOfFreedom(dom.mask))
+        let vars = dom.batched
+        let p = vars.count, R = replicateCount
+        let (sums, sumW) = replicateSums(ys, vars: vars, domain: dom)
+        for (k, v) in vars.enumerated() {
+            func theta(_ r: Int) -> Double {
+                statistic == .mean ? sums[r * p + k] / sumW[r] : sums[r * p + k]
+            }
+            let item = ReplicateEstimate(value: theta(0), replicates: (1...R).map(theta), n: n, domain: dom.mask)
+            let variance = try covariance([item])[0][0]
+            let e = Estimate(value: item.value, standardError: variance.squareRoot(), degreesOfFreedom: df,
+                             designEffect: nil, sampleSize: n)
+            out[v] = withDesignEffect(e, ys[v], active: dom.mask, total: statistic == .total, deff: deff,
+                                      baseline: baseline)
+        }
+    }
+
+    /// `sums[r·p + k]` = Σ w_ri·y_ik and `sumW[r]` = Σ w_ri over the domain's rows in row order,
+    /// r = 0 for the full-sample weights and r = 1…R for the replicates.
+    private func replicateSums(_ ys: [[Double]], vars: [Int], domain dom: BatchDomain) -> (sums: [Double], sumW: [Double]) {
+        let p = vars.count, columns = replicateCount + 1
+        var sums = [Double](repeating: 0, count: columns * p)
+        var sumW = [Double](repeating: 0, count: columns)
+        sums.withUnsafeMutableBufferPointer { s in
+            sumW.withUnsafeMutableBufferPointer { sw in
+                let s = s.baseAddress!  // non-empty: p ≥ 1
+                dom.rows.withUnsafeBufferPointer { rows in
+                    dom.forEachBlock(ys, vars: vars, blockSize: blockSize(variables: p)) { start, count, block in
+                        for r in 0..<columns {
+                            let column = r == 0 ? weights : replicateWeights[r - 1]
+                            column.withUnsafeBufferPointer { w in
+                                let acc = s + r * p
+                                var total = sw[r]
+                                for j in 0..<count {
+                                    let wi = w[Int(rows[start + j])]
+                                    total += wi
+                                    let x = block + j * p
+                                    for k in 0..<p { acc[k] += wi * x[k] }
+                                }
+                                sw[r] = total
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (sums, sumW)
     }
 }
