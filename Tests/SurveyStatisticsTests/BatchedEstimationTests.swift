@@ -67,7 +67,7 @@ private func expectSameAsLoop(_ design: any DesignBasedVariance, _ ys: [[Double]
 private func runBatched(_ design: any DesignBasedVariance, _ ys: [[Double]], _ statistic: BatchStatistic,
                         _ domains: [[Bool]?]) throws -> Int {
     for domain in domains {
-        let prepared = try #require(BatchDomain(ys, domain: domain, rowCount: design.rowCount))
+        let prepared = try #require(BatchDomain(ys, domain: domain, rowCount: design.rowCount, anyNaN: BatchDomain.anyNaN(ys)))
         var out = [Estimate?](repeating: nil, count: ys.count)
         if let d = design as? SurveyDesign {
             try d.batchedEstimates(ys, statistic: statistic, prepared: prepared, deff: true,

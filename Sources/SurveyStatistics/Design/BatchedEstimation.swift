@@ -53,10 +53,14 @@ extension DesignBasedVariance {
         let generic = {
             try self.genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
         }
+        guard ys.allSatisfy({ $0.count == rowCount }) else { return try generic() }
+        let anyNaN = BatchDomain.anyNaN(ys)
         var result: [[Estimate]] = []
         result.reserveCapacity(domains.count)
         for domain in domains {
-            guard let prepared = BatchDomain(ys, domain: domain, rowCount: rowCount) else { return try generic() }
+            guard let prepared = BatchDomain(ys, domain: domain, rowCount: rowCount, anyNaN: anyNaN) else {
+                return try generic()
+            }
             do {
                 var out = [Estimate?](repeating: nil, count: ys.count)
                 for k in prepared.single {
@@ -91,9 +95,11 @@ struct BatchDomain {
     var single: [Int]
 
     /// Returns nil when a length does not match `rowCount` (the generic loop then throws
-    /// `lengthMismatch` in the right place) or the rows do not fit `Int32`.
-    init?(_ ys: [[Double]], domain: [Bool]?, rowCount n: Int) {
-        guard n <= Int(Int32.max), ys.allSatisfy({ $0.count == n }), (domain?.count ?? n) == n else { return nil }
+    /// `lengthMismatch` in the right place) or the rows do not fit `Int32`. `anyNaN[k]` tells
+    /// whether variable k has a NaN anywhere (only those are checked over the domain's rows).
+    init?(_ ys: [[Double]], domain: [Bool]?, rowCount n: Int, anyNaN: [Bool]) {
+        guard n <= Int(Int32.max), ys.allSatisfy({ $0.count == n }), (domain?.count ?? n) == n,
+              anyNaN.count == ys.count else { return nil }
         var rows: [Int32] = []
         if let domain {
             rows.reserveCapacity(n)
@@ -105,13 +111,21 @@ struct BatchDomain {
         self.mask = domain ?? [Bool](repeating: true, count: n)
         var batched: [Int] = [], single: [Int] = []
         for k in ys.indices {
-            let hasNaN = ys[k].withUnsafeBufferPointer { y in
-                rows.contains { y[Int($0)].isNaN }
+            var hasNaN = false
+            if anyNaN[k] {
+                ys[k].withUnsafeBufferPointer { y in
+                    for r in rows where y[Int(r)].isNaN { hasNaN = true; break }
+                }
             }
             if hasNaN { single.append(k) } else { batched.append(k) }
         }
         self.batched = batched
         self.single = single
+    }
+
+    /// Whether each variable has a NaN anywhere.
+    static func anyNaN(_ ys: [[Double]]) -> [Bool] {
+        ys.map { y in y.withUnsafeBufferPointer { b in b.contains { $0.isNaN } } }
     }
 
     /// Calls `body(start, count, block)` for consecutive blocks of at most `blockSize` domain
@@ -201,12 +215,12 @@ extension SurveyDesign {
         }
         // Variables in chunks so that the PSU totals stay within 32 MB (unclustered designs
         // have one PSU per row).
-        let chunk = max(1, min(dom.batched.count, (1 << 22) / max(stage.clusterCount, 1)))
+        let fit = (1 << 22) / max(stage.clusterCount, 1)
+        let chunk = fit >= dom.batched.count ? dom.batched.count : max(4, fit / 4 * 4)
         var from = 0
         while from < dom.batched.count {
             let vars = Array(dom.batched[from..<min(from + chunk, dom.batched.count)])
-            let (values, totals) = linearizedBatch(ys, vars: vars, domain: dom, statistic: statistic, sumW: sumW)
-            let p = vars.count
+            let (values, totals, p) = linearizedBatch(ys, vars: vars, domain: dom, statistic: statistic, sumW: sumW)
             var cov = [Double](repeating: 0, count: p * p)
             try addStageCovariance(stage: 0, totals: totals, present: present, p: p, into: &cov)
             for (k, v) in vars.enumerated() {
@@ -219,80 +233,91 @@ extension SurveyDesign {
         }
     }
 
-    /// Values and stage-1 PSU totals of the influence values (`totals[c·p + k]`) of the variables
+    /// Values and stage-1 PSU totals of the influence values (`totals[c·P + k]`, P = `vars.count`
+    /// rounded up to a multiple of 4; columns beyond `vars.count` are scratch) of the variables
     /// `vars`, none of which is NaN in the domain: the sums of ``linearizedMean(_:domain:)``
     /// (Σw·y, the mean, the correction pass Σw(y − ȳ), the influence w(y − ȳ)/Σw) or
-    /// ``linearizedTotal(_:domain:)`` (w·y), each in row order, over the domain's rows.
+    /// ``linearizedTotal(_:domain:)`` (w·y), each in row order over the domain's rows.
+    ///
+    /// Four variables are read at a time straight from their arrays into the lanes of a
+    /// `SIMD4<Double>`: lane arithmetic is elementwise IEEE arithmetic, so every lane repeats the
+    /// single-variable sum exactly, while the four independent chains and long sequential reads
+    /// keep the loop fast.
     private func linearizedBatch(_ ys: [[Double]], vars: [Int], domain dom: BatchDomain, statistic: BatchStatistic,
-                                 sumW: Double) -> (values: [Double], totals: [Double]) {
-        let p = vars.count
+                                 sumW: Double) -> (values: [Double], totals: [Double], padded: Int) {
+        let P = (vars.count + 3) / 4 * 4
         let stage = stages[0]
-        let size = blockSize(variables: p)
-        var values = [Double](repeating: 0, count: p)
-        var totals = [Double](repeating: 0, count: stage.clusterCount * p)
-        weights.withUnsafeBufferPointer { w in
-            stage.clusterOfRow.withUnsafeBufferPointer { cluster in
-                dom.rows.withUnsafeBufferPointer { rows in
-                    values.withUnsafeMutableBufferPointer { value in
-                        totals.withUnsafeMutableBufferPointer { tot in
-                            let value = value.baseAddress!, tot = tot.baseAddress!  // non-empty: p ≥ 1, clusters ≥ 1
-                            switch statistic {
-                            case .total:
-                                dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
-                                    for j in 0..<count {
-                                        let i = Int(rows[start + j])
-                                        let wi = w[i]
-                                        let x = block + j * p, t = tot + cluster[i] * p
-                                        for k in 0..<p {
-                                            let v = wi * x[k]
-                                            value[k] += v
-                                            t[k] += v
-                                        }
-                                    }
+        var values = [Double](repeating: 0, count: P)
+        var totals = [Double](repeating: 0, count: stage.clusterCount * P)
+        for g in stride(from: 0, to: vars.count, by: 4) {
+            // Lanes past the last variable repeat it; their results land in scratch columns.
+            let v = (0..<4).map { vars[min(g + $0, vars.count - 1)] }
+            let result: SIMD4<Double> = withFour(ys, v) { y0, y1, y2, y3 in
+                weights.withUnsafeBufferPointer { w in
+                    stage.clusterOfRow.withUnsafeBufferPointer { cluster in
+                        dom.rows.withUnsafeBufferPointer { rows in
+                            totals.withUnsafeMutableBufferPointer { tot in
+                                func y(_ i: Int) -> SIMD4<Double> { SIMD4(y0[i], y1[i], y2[i], y3[i]) }
+                                func add(_ v: SIMD4<Double>, cluster c: Int) {
+                                    let o = c * P + g
+                                    tot[o] += v[0]; tot[o + 1] += v[1]; tot[o + 2] += v[2]; tot[o + 3] += v[3]
                                 }
-                            case .mean:
-                                var sumWY = [Double](repeating: 0, count: p)
-                                sumWY.withUnsafeMutableBufferPointer { s in
-                                    let s = s.baseAddress!
-                                    dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
-                                        for j in 0..<count {
-                                            let wi = w[Int(rows[start + j])]
-                                            let x = block + j * p
-                                            for k in 0..<p { s[k] += wi * x[k] }
+                                switch statistic {
+                                case .total:
+                                    var total = SIMD4<Double>()
+                                    for r in rows {
+                                        let i = Int(r)
+                                        let v = w[i] * y(i)
+                                        total += v
+                                        add(v, cluster: cluster[i])
+                                    }
+                                    return total
+                                case .mean:
+                                    var sumWY = SIMD4<Double>()
+                                    for r in rows {
+                                        let i = Int(r)
+                                        sumWY += w[i] * y(i)
+                                    }
+                                    var mean = sumWY / sumW
+                                    // Second pass: correct by the weighted mean residual (finite means only).
+                                    if (0..<4).contains(where: { mean[$0].isFinite }) {
+                                        var correction = SIMD4<Double>()
+                                        for r in rows {
+                                            let i = Int(r)
+                                            correction += w[i] * (y(i) - mean)
                                         }
+                                        for k in 0..<4 where mean[k].isFinite { mean[k] += correction[k] / sumW }
                                     }
-                                    for k in 0..<p { value[k] = s[k] / sumW }
-                                }
-                                // Second pass: correct by the weighted mean residual (finite means only).
-                                if (0..<p).contains(where: { value[$0].isFinite }) {
-                                    var correction = [Double](repeating: 0, count: p)
-                                    correction.withUnsafeMutableBufferPointer { c in
-                                        let c = c.baseAddress!
-                                        dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
-                                            for j in 0..<count {
-                                                let wi = w[Int(rows[start + j])]
-                                                let x = block + j * p
-                                                for k in 0..<p { c[k] += wi * (x[k] - value[k]) }
-                                            }
-                                        }
-                                        for k in 0..<p where value[k].isFinite { value[k] += c[k] / sumW }
+                                    for r in rows {
+                                        let i = Int(r)
+                                        add(w[i] * (y(i) - mean) / sumW, cluster: cluster[i])
                                     }
-                                }
-                                dom.forEachBlock(ys, vars: vars, blockSize: size) { start, count, block in
-                                    for j in 0..<count {
-                                        let i = Int(rows[start + j])
-                                        let wi = w[i]
-                                        let x = block + j * p, t = tot + cluster[i] * p
-                                        for k in 0..<p { t[k] += wi * (x[k] - value[k]) / sumW }
-                                    }
+                                    return mean
                                 }
                             }
                         }
                     }
                 }
             }
+            for k in 0..<4 { values[g + k] = result[k] }
         }
-        return (values, totals)
+        return (values, totals, P)
+    }
+}
+
+/// Calls `body` with base pointers of the four variables `v` (which may repeat).
+private func withFour<T>(_ ys: [[Double]], _ v: [Int],
+                         _ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>,
+                                  UnsafePointer<Double>) -> T) -> T {
+    ys[v[0]].withUnsafeBufferPointer { a in
+        ys[v[1]].withUnsafeBufferPointer { b in
+            ys[v[2]].withUnsafeBufferPointer { c in
+                ys[v[3]].withUnsafeBufferPointer { d in
+                    // Design rows ≥ 1, so no variable is empty.
+                    body(a.baseAddress!, b.baseAddress!, c.baseAddress!, d.baseAddress!)
+                }
+            }
+        }
     }
 }
 
