@@ -127,39 +127,7 @@ struct BatchDomain {
     static func anyNaN(_ ys: [[Double]]) -> [Bool] {
         ys.map { y in y.withUnsafeBufferPointer { b in b.contains { $0.isNaN } } }
     }
-
-    /// Calls `body(start, count, block)` for consecutive blocks of at most `blockSize` domain
-    /// rows `rows[start..<start+count]`, where `block[j·p + k]` = `ys[vars[k]][rows[start + j]]`
-    /// (p = `vars.count`): a row-major gather, so that per-variable accumulators can be updated
-    /// with a contiguous inner loop while each of them still sums in row order.
-    func forEachBlock(_ ys: [[Double]], vars: [Int], blockSize: Int,
-                      _ body: (Int, Int, UnsafePointer<Double>) -> Void) {
-        let p = vars.count
-        guard p > 0 else { return }
-        let block = UnsafeMutablePointer<Double>.allocate(capacity: blockSize * p)
-        defer { block.deallocate() }
-        rows.withUnsafeBufferPointer { r in
-            var start = 0
-            while start < r.count {
-                let count = min(blockSize, r.count - start)
-                for (k, v) in vars.enumerated() {
-                    ys[v].withUnsafeBufferPointer { y in
-                        var o = k
-                        for j in start..<(start + count) {
-                            block[o] = y[Int(r[j])]
-                            o += p
-                        }
-                    }
-                }
-                body(start, count, UnsafePointer(block))
-                start += count
-            }
-        }
-    }
 }
-
-/// A block size that keeps a gathered block of p variables near 32 KB.
-private func blockSize(variables p: Int) -> Int { max(16, 4096 / max(p, 1)) }
 
 // MARK: - Linearisation designs
 
@@ -168,7 +136,7 @@ extension SurveyDesign {
     /// ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``).
     ///
     /// Per domain: its rows, degrees of freedom, contributing n and present strata are found once;
-    /// the variables without NaN in the domain are then processed together in blocks of rows,
+    /// the variables without NaN in the domain are then processed four at a time (SIMD lanes),
     /// accumulating the same sums as ``linearizedMean(_:domain:)`` / ``linearizedTotal(_:domain:)``
     /// (in row order, the same floating-point operations) and the stage-1 PSU totals of the
     /// influence values directly, which go through the same stratum formula as
@@ -181,7 +149,7 @@ extension SurveyDesign {
     /// rows, degrees of freedom and present strata differ) take the single-estimate route there.
     ///
     /// - Complexity: per domain O(rows of the domain · p) (three passes for a mean, one for a
-    ///   total) plus O(PSUs · p²) for the stratum sums, and O(rows) once for the domain's
+    ///   total, each over four variables at a time) plus O(PSUs · p²) for the stratum sums, and O(rows) once for the domain's
     ///   structure, instead of about ten O(rows) passes per estimate.
     public func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
                                 baseline: DesignEffectBaseline) throws -> [[Estimate]] {
@@ -362,8 +330,8 @@ extension ReplicateDesign {
         }
         let df = Double(domainDegreesOfFreedom(dom.mask))
         let vars = dom.batched
-        let p = vars.count, R = replicateCount
-        let (sums, sumW) = replicateSums(ys, vars: vars, domain: dom)
+        let R = replicateCount
+        let (sums, sumW, p) = replicateSums(ys, vars: vars, domain: dom)
         for (k, v) in vars.enumerated() {
             func theta(_ r: Int) -> Double {
                 statistic == .mean ? sums[r * p + k] / sumW[r] : sums[r * p + k]
@@ -377,35 +345,82 @@ extension ReplicateDesign {
         }
     }
 
-    /// `sums[r·p + k]` = Σ w_ri·y_ik and `sumW[r]` = Σ w_ri over the domain's rows in row order,
-    /// r = 0 for the full-sample weights and r = 1…R for the replicates.
-    private func replicateSums(_ ys: [[Double]], vars: [Int], domain dom: BatchDomain) -> (sums: [Double], sumW: [Double]) {
-        let p = vars.count, columns = replicateCount + 1
-        var sums = [Double](repeating: 0, count: columns * p)
-        var sumW = [Double](repeating: 0, count: columns)
-        sums.withUnsafeMutableBufferPointer { s in
-            sumW.withUnsafeMutableBufferPointer { sw in
-                let s = s.baseAddress!  // non-empty: p ≥ 1
-                dom.rows.withUnsafeBufferPointer { rows in
-                    dom.forEachBlock(ys, vars: vars, blockSize: blockSize(variables: p)) { start, count, block in
-                        for r in 0..<columns {
-                            let column = r == 0 ? weights : replicateWeights[r - 1]
-                            column.withUnsafeBufferPointer { w in
-                                let acc = s + r * p
-                                var total = sw[r]
-                                for j in 0..<count {
-                                    let wi = w[Int(rows[start + j])]
-                                    total += wi
-                                    let x = block + j * p
-                                    for k in 0..<p { acc[k] += wi * x[k] }
+    /// `sums[r·P + k]` = Σ w_ri·y_ik (P = `vars.count` rounded up to a multiple of 4) and
+    /// `sumW[r]` = Σ w_ri over the domain's rows in row order, r = 0 for the full-sample weights
+    /// and r = 1…R for the replicates.
+    ///
+    /// Blocks of 256 domain rows are gathered row-major (variables, and the R + 1 weight
+    /// columns, zero-padded to multiples of 4); each 4 × 4 tile of `sums` is loaded into SIMD
+    /// registers, the block's rows are added one after another, and the tile is stored back, so
+    /// every entry is still the row-order sum of w·y that ``replicateMean(_:domain:)`` computes.
+    private func replicateSums(_ ys: [[Double]], vars: [Int], domain dom: BatchDomain)
+        -> (sums: [Double], sumW: [Double], padded: Int) {
+        let P = (vars.count + 3) / 4 * 4
+        let columns = replicateCount + 1, C = (columns + 3) / 4 * 4
+        let blockRows = 256
+        var sums = [Double](repeating: 0, count: C * P)
+        var sumW = [Double](repeating: 0, count: C)
+        let Y = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * P)
+        let W = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * C)
+        Y.initialize(repeating: 0, count: blockRows * P)  // padding columns stay 0
+        W.initialize(repeating: 0, count: blockRows * C)
+        defer { Y.deallocate(); W.deallocate() }
+        func gather(_ column: [Double], into buffer: UnsafeMutablePointer<Double>, stride: Int, offset: Int,
+                    rows: UnsafeBufferPointer<Int32>, start: Int, count: Int) {
+            column.withUnsafeBufferPointer { x in
+                var o = offset
+                for j in start..<(start + count) {
+                    buffer[o] = x[Int(rows[j])]
+                    o += stride
+                }
+            }
+        }
+        dom.rows.withUnsafeBufferPointer { rows in
+            sums.withUnsafeMutableBufferPointer { s in
+                sumW.withUnsafeMutableBufferPointer { sw in
+                    var start = 0
+                    while start < rows.count {
+                        let count = min(blockRows, rows.count - start)
+                        for (k, v) in vars.enumerated() {
+                            gather(ys[v], into: Y, stride: P, offset: k, rows: rows, start: start, count: count)
+                        }
+                        gather(weights, into: W, stride: C, offset: 0, rows: rows, start: start, count: count)
+                        for r in 0..<replicateCount {
+                            gather(replicateWeights[r], into: W, stride: C, offset: r + 1, rows: rows, start: start,
+                                   count: count)
+                        }
+                        for j in 0..<count {
+                            let w = W + j * C
+                            for r in 0..<columns { sw[r] += w[r] }
+                        }
+                        for r0 in stride(from: 0, to: C, by: 4) {
+                            for k0 in stride(from: 0, to: P, by: 4) {
+                                func load(_ r: Int) -> SIMD4<Double> {
+                                    let o = r * P + k0
+                                    return SIMD4(s[o], s[o + 1], s[o + 2], s[o + 3])
                                 }
-                                sw[r] = total
+                                var a0 = load(r0), a1 = load(r0 + 1), a2 = load(r0 + 2), a3 = load(r0 + 3)
+                                var y = UnsafePointer(Y + k0), w = UnsafePointer(W + r0)
+                                for _ in 0..<count {
+                                    let yk = SIMD4(y[0], y[1], y[2], y[3])
+                                    a0 += w[0] * yk
+                                    a1 += w[1] * yk
+                                    a2 += w[2] * yk
+                                    a3 += w[3] * yk
+                                    y += P
+                                    w += C
+                                }
+                                for (t, a) in [a0, a1, a2, a3].enumerated() {
+                                    let o = (r0 + t) * P + k0
+                                    s[o] = a[0]; s[o + 1] = a[1]; s[o + 2] = a[2]; s[o + 3] = a[3]
+                                }
                             }
                         }
+                        start += count
                     }
                 }
             }
         }
-        return (sums, sumW)
+        return (sums, sumW, P)
     }
 }
