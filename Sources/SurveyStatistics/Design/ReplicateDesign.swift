@@ -50,6 +50,10 @@ public protocol DesignBasedVariance: Sendable {
     func ratio(numerator: [Double], denominator: [Double], domain: [Bool]?) throws -> Estimate
     /// Several estimates with their joint covariance (R `svyby(covmat = TRUE)`).
     func jointEstimates(_ items: [DomainStatistic], deff: DesignEffectBaseline?) throws -> JointEstimate
+    /// Means or totals of many variables in many domains, bitwise equal to one call per
+    /// estimate (see BatchedEstimation.swift).
+    func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
+                         baseline: DesignEffectBaseline) throws -> [[Estimate]]
 }
 
 extension SurveyDesign: DesignBasedVariance {}
@@ -164,10 +168,132 @@ public struct ReplicateDesign: DesignBasedVariance {
         self.degreesOfFreedom = Self.rank(columns, rows: nil) - 1
     }
 
-    /// Numerical rank of the replicate-weight matrix restricted to `rows` (R `qr(tol = 1e-5)$rank`):
-    /// Gram–Schmidt in column order, a column is dependent when its residual norm falls below
-    /// 1e−5 of its original norm (LINPACK dqrdc2's limited pivoting).
+    /// Numerical rank of the replicate-weight matrix W restricted to `rows` (R `qr(tol = 1e-5)$rank`,
+    /// LINPACK dqrdc2's limited pivoting: in column order, a column is dependent when its
+    /// residual after projection on the independent columns before it has norm ≤ 1e−5 of its
+    /// own norm).
+    ///
+    /// Computed from the Gram matrix G = WᵀW (one blocked pass over the rows, see
+    /// ``gram(_:rows:)``) by a Cholesky elimination in column order (``rank(ofGram:count:)``):
+    /// the residual norm² of column j is G_jj − Σ_m u_m², u the Cholesky coefficients of j on
+    /// the independent columns so far, and j is dependent when it is ≤ (1e−5)²·G_jj (zero
+    /// columns are dependent).
+    ///
+    /// Numerical argument: the tolerance is squared with the norms, so the decision is the same
+    /// as Gram–Schmidt's (``gramSchmidtRank(_:rows:)``) whenever both compute the residual to
+    /// well within the threshold. Gram–Schmidt with re-orthogonalisation gets the residual norm
+    /// with an absolute error of a few ε‖w_j‖; the Gram route gets residual² with an absolute
+    /// error of order R·ε·G_jj (forming G and the Cholesky backward error, Higham, *Accuracy and
+    /// Stability of Numerical Algorithms*, 2nd ed., Thm 10.3), i.e. of order R·ε/1e−10 ≈ 1e−4
+    /// (worst case; typically √R·ε/1e−10 ≈ 1e−5) relative to the threshold 1e−10·G_jj, so
+    /// residual *norms* agree to ~1e−5…1e−6 relative near the threshold. The two can disagree
+    /// only for a column whose residual ratio lies that close to 1e−5; exact dependencies
+    /// (duplicated, scaled, summed or zero columns: residual² ≈ ε·G_jj) and clearly
+    /// independent columns are decided identically. Columns with G_jj overflowing or underflowing
+    /// (|w| beyond ~1e±150) are outside this argument.
+    ///
+    /// - Complexity: O(rows · R²/2) for G, O(R³) for the elimination; no copy of the columns.
     static func rank(_ columns: [[Double]], rows: [Bool]?) -> Int {
+        let n = columns.first?.count ?? 0
+        var index: [Int32] = []
+        index.reserveCapacity(n)
+        for i in 0..<n where rows?[i] ?? true { index.append(Int32(truncatingIfNeeded: i)) }
+        return rank(ofGram: gram(columns, rows: index), count: columns.count)
+    }
+
+    /// The Gram matrix G = WᵀW of the columns over `rows` (row-major R × R, symmetric).
+    ///
+    /// Rows are gathered in blocks of 64 into a row-major buffer padded to a multiple of 4
+    /// columns; each 4 × 4 tile of the upper triangle is accumulated over the block in SIMD
+    /// registers and then added to G.
+    static func gram(_ columns: [[Double]], rows: [Int32]) -> [Double] {
+        let R = columns.count
+        let Rp = (R + 3) / 4 * 4, tiles = Rp / 4
+        let blockRows = 64
+        var G = [Double](repeating: 0, count: Rp * Rp)
+        guard R > 0 else { return [] }
+        let X = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * Rp)
+        X.initialize(repeating: 0, count: blockRows * Rp)  // padding columns stay 0
+        defer { X.deallocate() }
+        rows.withUnsafeBufferPointer { r in
+            G.withUnsafeMutableBufferPointer { g in
+                var start = 0
+                while start < r.count {
+                    let count = min(blockRows, r.count - start)
+                    for c in 0..<R {
+                        columns[c].withUnsafeBufferPointer { column in
+                            var o = c
+                            for j in start..<(start + count) {
+                                X[o] = column[Int(r[j])]
+                                o += Rp
+                            }
+                        }
+                    }
+                    for ta in 0..<tiles {
+                        let a = ta * 4
+                        for tb in ta..<tiles {
+                            let b = tb * 4
+                            var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
+                            var x = UnsafePointer(X)
+                            for _ in 0..<count {
+                                let xb = SIMD4<Double>(x[b], x[b + 1], x[b + 2], x[b + 3])
+                                s0 += x[a] * xb
+                                s1 += x[a + 1] * xb
+                                s2 += x[a + 2] * xb
+                                s3 += x[a + 3] * xb
+                                x += Rp
+                            }
+                            for (t, s) in [s0, s1, s2, s3].enumerated() {
+                                let o = (a + t) * Rp + b
+                                for u in 0..<4 { g[o + u] += s[u] }
+                            }
+                        }
+                    }
+                    start += count
+                }
+            }
+        }
+        var result = [Double](repeating: 0, count: R * R)
+        for a in 0..<R {
+            for b in 0..<R { result[a * R + b] = a <= b ? G[a * Rp + b] : G[b * Rp + a] }
+        }
+        return result
+    }
+
+    /// The rank decided on a Gram matrix (row-major `count` × `count`) by Cholesky elimination
+    /// in column order with the squared tolerance (1e−5)²; see ``rank(_:rows:)``.
+    static func rank(ofGram g: [Double], count R: Int) -> Int {
+        var coefficients: [[Double]] = []  // of each independent column on the earlier ones
+        var pivots: [Double] = []          // residual norms of the independent columns
+        var basis: [Int] = []
+        for j in 0..<R {
+            let gjj = g[j * R + j]
+            guard gjj > 0 else { continue }  // zero column (NaN cannot pass either)
+            var residual = gjj
+            var u: [Double] = []
+            u.reserveCapacity(basis.count)
+            for m in basis.indices {
+                var s = g[basis[m] * R + j]
+                let um = coefficients[m]
+                for q in 0..<m { s -= um[q] * u[q] }
+                let v = s / pivots[m]
+                u.append(v)
+                residual -= v * v
+            }
+            if residual > 1e-10 * gjj {
+                basis.append(j)
+                coefficients.append(u)
+                pivots.append(residual.squareRoot())
+            }
+        }
+        return basis.count
+    }
+
+    /// The reference form of ``rank(_:rows:)``, kept to test it: Gram–Schmidt in column order
+    /// (re-orthogonalised once), a column is dependent when its residual norm falls below 1e−5
+    /// of its original norm (LINPACK dqrdc2's limited pivoting). O(rows · R²) with a copy of
+    /// every column.
+    static func gramSchmidtRank(_ columns: [[Double]], rows: [Bool]?) -> Int {
         var basis: [[Double]] = []
         for column in columns {
             var v: [Double] = rows.map { mask in column.indices.filter { mask[$0] }.map { column[$0] } } ?? column
@@ -342,10 +468,16 @@ public struct ReplicateDesign: DesignBasedVariance {
     /// weights over the domain rows − 1 (R `degf` of the subset design).
     public func estimate(_ item: ReplicateEstimate, designEffect: Double? = nil) throws -> Estimate {
         let v = try covariance([item])[0][0]
-        let allRows = item.domain.allSatisfy { $0 }
-        let df = allRows ? degreesOfFreedom : domainRanks.rank(of: item.domain) { Self.rank(replicateWeights, rows: $0) } - 1
+        let df = domainDegreesOfFreedom(item.domain)
         return Estimate(value: item.value, standardError: v.squareRoot(), degreesOfFreedom: Double(df),
                         designEffect: designEffect, sampleSize: item.n)
+    }
+
+    /// Degrees of freedom over the rows of `domain`: the design's when it is every row, else the
+    /// replicate-weight rank over the domain − 1 (cached per domain).
+    func domainDegreesOfFreedom(_ domain: [Bool]) -> Int {
+        domain.allSatisfy { $0 } ? degreesOfFreedom
+            : domainRanks.rank(of: domain) { Self.rank(replicateWeights, rows: $0) } - 1
     }
 
     private func withDomain(_ active: [Bool], _ estimator: ([Double]) throws -> Double) throws -> ReplicateEstimate {

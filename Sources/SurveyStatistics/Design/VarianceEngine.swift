@@ -30,39 +30,12 @@ extension SurveyDesign {
         let active = calibrations.isEmpty ? active : nil
         for s in 0..<varianceStages {
             let stage = stages[s]
-            var totals = [Double](repeating: 0, count: stage.clusterCount * p)
-            for k in 0..<p {
-                let column = z[k]
-                for i in 0..<n { totals[stage.clusterOfRow[i] * p + k] += column[i] }
-            }
+            let totals = clusterTotals(z, stage: stage)
             var present = [Bool](repeating: false, count: stage.stratumCount)
             for i in 0..<n where active?[i] ?? true {
                 present[stage.stratumOfCluster[stage.clusterOfRow[i]]] = true
             }
-            // Stage 1: one averaging group (all strata); later stages: each stratum alone.
-            var groupSum = [Double](repeating: 0, count: p * p)
-            var presentCount = 0, okCount = 0
-            for h in 0..<stage.stratumCount where present[h] {
-                presentCount += 1
-                var contribution = [Double](repeating: 0, count: p * p)
-                let ok = try addStratum(h, stage: stage, stageNumber: s + 1, totals: totals, p: p,
-                                        into: &contribution)
-                if ok {
-                    okCount += 1
-                    let m = stage.multiplier[h]
-                    if s == 0 {
-                        for a in 0..<(p * p) { groupSum[a] += contribution[a] * m }
-                    } else {
-                        for a in 0..<(p * p) { total[a] += contribution[a] * m }
-                    }
-                }
-                // A later-stage lonely unit under .average has no other stratum in its group; R
-                // returns NaN there (0 · 1/0), copro lets it contribute zero.
-            }
-            if s == 0, okCount > 0 {
-                let factor = Double(presentCount) / Double(okCount)
-                for a in 0..<(p * p) { total[a] += groupSum[a] * factor }
-            }
+            try addStageCovariance(stage: s, totals: totals, present: present, p: p, into: &total)
         }
         // Symmetrise exactly.
         var result = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
@@ -74,6 +47,53 @@ extension SurveyDesign {
             }
         }
         return result
+    }
+
+    /// Stage totals of influence values: `totals[c·p + k]` = Σ over the rows of cluster c of
+    /// `z[k][i]`, summed in row order (the first half of ``designCovariance(_:active:)``).
+    func clusterTotals(_ z: [[Double]], stage: Stage) -> [Double] {
+        let p = z.count
+        var totals = [Double](repeating: 0, count: stage.clusterCount * p)
+        for k in 0..<p {
+            let column = z[k]
+            for i in 0..<rowCount { totals[stage.clusterOfRow[i] * p + k] += column[i] }
+        }
+        return totals
+    }
+
+    /// Adds stage `s`'s contribution to the (unsymmetrised, row-major p × p) covariance `total`
+    /// from its cluster totals and the strata present (the second half of
+    /// ``designCovariance(_:active:)``; see there for the formula). Entry (k, k) depends only on
+    /// column k of `totals`, with the same operations in the same order whatever p is.
+    ///
+    /// - Throws: ``DesignError/Code/lonelyPSU`` under `.fail` when a present stratum has one PSU.
+    func addStageCovariance(stage s: Int, totals: [Double], present: [Bool], p: Int,
+                            into total: inout [Double]) throws {
+        let stage = stages[s]
+        // Stage 1: one averaging group (all strata); later stages: each stratum alone.
+        var groupSum = [Double](repeating: 0, count: p * p)
+        var presentCount = 0, okCount = 0
+        for h in 0..<stage.stratumCount where present[h] {
+            presentCount += 1
+            var contribution = [Double](repeating: 0, count: p * p)
+            let ok = try addStratum(h, stage: stage, stageNumber: s + 1, totals: totals, p: p,
+                                    into: &contribution)
+            if ok {
+                okCount += 1
+                let m = stage.multiplier[h]
+                if s == 0 {
+                    for a in 0..<(p * p) { groupSum[a] += contribution[a] * m }
+                } else {
+                    for a in 0..<(p * p) { total[a] += contribution[a] * m }
+                }
+            }
+            // A later-stage lonely unit under .average has no other stratum in its group; R
+            // returns NaN there (0 · 1/0), copro lets it contribute zero.
+        }
+        if s == 0, okCount > 0 {
+            let factor = Double(presentCount) / Double(okCount)
+            for a in 0..<(p * p) { total[a] += groupSum[a] * factor }
+        }
     }
 
     /// Adds stratum `h`'s (unmultiplied) contribution to `out`; returns false when the stratum

@@ -1,0 +1,364 @@
+import Testing
+@testable import SurveyStatistics
+
+// `domainEstimates` batches the variables of a domain; its contract is that every field of every
+// estimate is bitwise identical to one `mean`/`total` call per (domain, variable), and that it
+// throws the loop's first error. These tests compare it with that loop on seeded random designs,
+// and check that the batched route itself (not only its fallback) ran where it should.
+
+/// Bitwise equality of two estimates (NaN == NaN, +0 ≠ −0).
+private func identical(_ a: Estimate, _ b: Estimate) -> Bool {
+    a.value.bitPattern == b.value.bitPattern
+        && a.standardError.bitPattern == b.standardError.bitPattern
+        && a.degreesOfFreedom.bitPattern == b.degreesOfFreedom.bitPattern
+        && a.designEffect?.bitPattern == b.designEffect?.bitPattern
+        && a.sampleSize == b.sampleSize
+}
+
+/// The reference: one call per (domain, variable), domain-major, written out here.
+private func loop(_ design: any DesignBasedVariance, _ ys: [[Double]], _ statistic: BatchStatistic,
+                  _ domains: [[Bool]?], deff: Bool, baseline: DesignEffectBaseline) throws -> [[Estimate]] {
+    var result: [[Estimate]] = []
+    for domain in domains {
+        var row: [Estimate] = []
+        for y in ys {
+            switch statistic {
+            case .mean: row.append(try design.mean(y, domain: domain, deff: deff, baseline: baseline))
+            case .total: row.append(try design.total(y, domain: domain, deff: deff, baseline: baseline))
+            }
+        }
+        result.append(row)
+    }
+    return result
+}
+
+/// Either the results of both routes are bitwise identical, or both throw the same error.
+/// Returns whether the loop succeeded.
+@discardableResult
+private func expectSameAsLoop(_ design: any DesignBasedVariance, _ ys: [[Double]], _ statistic: BatchStatistic,
+                              _ domains: [[Bool]?], deff: Bool, baseline: DesignEffectBaseline = .withoutReplacement,
+                              _ label: String) -> Bool {
+    let expected: Result<[[Estimate]], DesignError> = Result {
+        try loop(design, ys, statistic, domains, deff: deff, baseline: baseline)
+    }.mapError { $0 as? DesignError ?? DesignError(.invalidArgument, "unexpected \($0)") }
+    let actual: Result<[[Estimate]], DesignError> = Result {
+        try design.domainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
+    }.mapError { $0 as? DesignError ?? DesignError(.invalidArgument, "unexpected \($0)") }
+    switch (expected, actual) {
+    case (.success(let e), .success(let a)):
+        #expect(e.count == a.count && zip(e, a).allSatisfy { $0.count == $1.count }, "\(label): shape")
+        for (d, (re, ra)) in zip(e, a).enumerated() {
+            for (k, (x, y)) in zip(re, ra).enumerated() {
+                #expect(identical(x, y), "\(label) \(statistic) domain \(d) variable \(k): loop \(x) batched \(y)")
+            }
+        }
+        return true
+    case (.failure(let e), .failure(let a)):
+        #expect(e == a, "\(label): loop threw \(e), batched \(a)")
+        return false
+    default:
+        Issue.record("\(label) \(statistic): loop \(expected), batched \(actual)")
+        return false
+    }
+}
+
+/// Runs the batched route itself (not its fallback) on every domain; it must not throw and must
+/// fill exactly the variables without NaN in the domain. Returns the number of domains run.
+private func runBatched(_ design: any DesignBasedVariance, _ ys: [[Double]], _ statistic: BatchStatistic,
+                        _ domains: [[Bool]?]) throws -> Int {
+    for domain in domains {
+        let prepared = try #require(BatchDomain(ys, domain: domain, rowCount: design.rowCount, anyNaN: BatchDomain.anyNaN(ys)))
+        var out = [Estimate?](repeating: nil, count: ys.count)
+        if let d = design as? SurveyDesign {
+            try d.batchedEstimates(ys, statistic: statistic, prepared: prepared, deff: true,
+                                   baseline: .withoutReplacement, into: &out)
+        } else if let d = design as? ReplicateDesign {
+            try d.batchedEstimates(ys, statistic: statistic, prepared: prepared, deff: true,
+                                   baseline: .withoutReplacement, into: &out)
+        }
+        #expect(out.indices.filter { out[$0] != nil } == prepared.batched)
+    }
+    return domains.count
+}
+
+/// A random survey: 3–6 strata (one of them, optionally, with a single PSU), 2–5 PSUs each,
+/// 1–6 rows per PSU, a few zero weights, variables with ±0, a few NaN, and domains that are
+/// partial, overlapping, empty or everything.
+private struct RandomSurvey {
+    var weights: [Double] = []
+    var strata: [String] = []
+    var psus: [String] = []
+    var ssus: [String] = []
+    var fpc1: [Double] = []
+    var fpc2: [Double] = []
+    var ys: [[Double]] = []
+    var withNaN: [[Double]] = []
+    var domains: [[Bool]?] = []
+    var psuCount = 0
+
+    init(seed: UInt64, lonely: Bool, p: Int = 5) {
+        var rng = SeededGenerator(seed: seed)
+        let h = Int.random(in: 3...6, using: &rng)
+        for s in 0..<h {
+            let m = lonely && s == 1 ? 1 : Int.random(in: 2...5, using: &rng)
+            let population = Double(m + Int.random(in: 0...6, using: &rng))
+            for c in 0..<m {
+                let rowsInPSU = Int.random(in: 1...6, using: &rng)
+                let ssuPopulation = Double(rowsInPSU + Int.random(in: 0...3, using: &rng))
+                for r in 0..<rowsInPSU {
+                    weights.append(Double.random(in: 0...1, using: &rng) < 0.06 ? 0 : Double.random(in: 0.5...30, using: &rng))
+                    strata.append("s\(s)")
+                    psus.append("p\(c)")      // labels repeat across strata: use nest
+                    ssus.append("u\(r)")
+                    fpc1.append(population)
+                    fpc2.append(ssuPopulation)
+                }
+                psuCount += 1
+            }
+        }
+        let n = weights.count
+        for k in 0..<p {
+            var y = (0..<n).map { _ in Double.random(in: -50...120, using: &rng).rounded() / 4 }
+            for i in 0..<n where Double.random(in: 0...1, using: &rng) < 0.1 {
+                y[i] = Bool.random(using: &rng) ? 0.0 : -0.0
+            }
+            if k == 0 { for i in 0..<n { y[i] = y[i] < 0 ? 1 : 0 } }  // an indicator
+            ys.append(y)
+            var z = y
+            for i in 0..<n where Double.random(in: 0...1, using: &rng) < 0.08 { z[i] = .nan }
+            withNaN.append(k % 2 == 0 ? z : y)
+        }
+        let a = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) < 0.5 }
+        let b = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) < 0.7 }
+        let c = zip(a, b).map { $0 && !$1 }
+        domains = [nil, a, b, c, (0..<n).map { $0 < n / 2 }, [Bool](repeating: true, count: n)]
+    }
+
+    /// One of several design shapes.
+    func design(shape: Int, lonely: LonelyPSUPolicy) throws -> SurveyDesign {
+        switch shape {
+        case 0: return try SurveyDesign(weights: weights, strata: strata, clusters: [psus], nest: true, lonelyPSU: lonely)
+        case 1: return try SurveyDesign(weights: weights, strata: strata, clusters: [psus], fpc: [fpc1], nest: true,
+                                        lonelyPSU: lonely)
+        case 2: return try SurveyDesign(weights: weights, strata: strata, lonelyPSU: lonely)  // each row a PSU
+        case 3: return try SurveyDesign(weights: weights, clusters: [zip(strata, psus).map { $0 + $1 }], lonelyPSU: lonely)
+        case 4: return try SurveyDesign(weights: weights, strata: strata, clusters: [psus, ssus], fpc: [fpc1, fpc2],
+                                        nest: true, lonelyPSU: lonely)  // two variance stages: the generic route
+        default: return try SurveyDesign(weights: weights, strata: strata, clusters: [psus, ssus], nest: true,
+                                         lonelyPSU: lonely)            // multistage, ultimate clusters
+        }
+    }
+}
+
+@Test func batchedLinearizedEstimatesAreBitwiseTheLoop() throws {
+    var batchedRan = 0
+    for seed in UInt64(1)...24 {
+        let lonely = seed % 2 == 0
+        let survey = RandomSurvey(seed: seed, lonely: lonely)
+        let policies: [LonelyPSUPolicy] = lonely ? [.remove, .adjust, .average, .certainty] : [.fail]
+        for shape in 0...5 {
+            for policy in policies where seed % 4 < 2 || policy != .certainty {
+                let design = try survey.design(shape: shape, lonely: policy)
+                for statistic in BatchStatistic.allCases {
+                    for ys in [survey.ys, survey.withNaN] {
+                        for deff in [false, true] {
+                            let baseline: DesignEffectBaseline = seed % 3 == 0 ? .withReplacement : .withoutReplacement
+                            expectSameAsLoop(design, ys, statistic, survey.domains, deff: deff, baseline: baseline,
+                                             "seed \(seed) shape \(shape) \(policy)")
+                        }
+                    }
+                    // The batched route itself ran (not its fallback) for single-stage designs.
+                    if shape != 4 { batchedRan += try runBatched(design, survey.withNaN, statistic, survey.domains) }
+                }
+            }
+        }
+    }
+    #expect(batchedRan > 1000)
+}
+
+@Test func batchedLinearizedEstimatesThrowTheLoopsError() throws {
+    let survey = RandomSurvey(seed: 7, lonely: true)
+    let n = survey.weights.count
+    // A lonely PSU under .fail.
+    let failing = try survey.design(shape: 0, lonely: .fail)
+    #expect(!expectSameAsLoop(failing, survey.ys, .mean, survey.domains, deff: false, "lonely"))
+    // An empty domain (mean: emptyDomain; total: fine), after a good one.
+    let design = try survey.design(shape: 1, lonely: .adjust)
+    let empty = [Bool](repeating: false, count: n)
+    #expect(!expectSameAsLoop(design, survey.ys, .mean, [nil, empty], deff: true, "empty"))
+    #expect(expectSameAsLoop(design, survey.ys, .total, [nil, empty], deff: true, "empty total"))
+    // A domain whose rows all have zero weight, and a variable that is NaN throughout a domain.
+    let zeroRows = survey.weights.map { $0 == 0 }
+    #expect(!expectSameAsLoop(design, survey.ys, .mean, [zeroRows], deff: false, "zero weights"))
+    var allNaN = survey.ys
+    allNaN[2] = allNaN[2].enumerated().map { $0.offset < n / 2 ? .nan : $0.element }
+    #expect(!expectSameAsLoop(design, allNaN, .mean, [nil, (0..<n).map { $0 < n / 2 }], deff: false, "NaN domain"))
+    // Lengths that do not match.
+    #expect(!expectSameAsLoop(design, [survey.ys[0], [1, 2]], .total, [nil], deff: false, "short variable"))
+    #expect(!expectSameAsLoop(design, survey.ys, .mean, [[true, false]], deff: false, "short domain"))
+    do {
+        _ = try design.domainEstimates(survey.ys, statistic: .mean, domains: [nil, empty], deff: false,
+                                       baseline: .withoutReplacement)
+        Issue.record("an empty domain did not throw")
+    } catch let error as DesignError {
+        #expect(error.code == .emptyDomain)
+    }
+}
+
+@Test func batchedCalibratedEstimatesAreTheLoop() throws {
+    let survey = RandomSurvey(seed: 11, lonely: false)
+    let design = try survey.design(shape: 0, lonely: .fail)
+    let n = survey.weights.count
+    let groups = (0..<n).map { $0 % 3 == 0 ? "a" : "b" }
+    var counts: [String: Double] = [:]
+    for (g, w) in zip(groups, survey.weights) { counts[g, default: 0] += w * 1.1 }
+    let calibrated = try design.postStratified(by: groups, populationCounts: counts)
+    for statistic in BatchStatistic.allCases {
+        #expect(expectSameAsLoop(calibrated, survey.withNaN, statistic, survey.domains, deff: true, "calibrated"))
+    }
+}
+
+// MARK: - Replicate designs
+
+/// Replicate weights of every type built from a random survey's PSUs: a factor per (replicate,
+/// PSU) times the sampling weight.
+private func replicateDesigns(_ survey: RandomSurvey, seed: UInt64) throws -> [(String, ReplicateDesign)] {
+    var rng = SeededGenerator(seed: seed &+ 1000)
+    let keys = zip(survey.strata, survey.psus).map { $0 + "/" + $1 }
+    var index: [String: Int] = [:]
+    let psu = keys.map { k -> Int in
+        if let i = index[k] { return i }
+        index[k] = index.count
+        return index.count - 1
+    }
+    let G = index.count
+    func columns(_ R: Int, _ factor: (Int, Int, inout SeededGenerator) -> Double) -> [[Double]] {
+        (0..<R).map { r in
+            let f = (0..<G).map { factor(r, $0, &rng) }
+            return zip(survey.weights, psu).map { $0 * f[$1] }
+        }
+    }
+    let w = survey.weights
+    let jk = columns(G) { r, g, _ in g == r ? 0 : Double(G) / Double(G - 1) }
+    let half = columns(8) { _, _, rng in Bool.random(using: &rng) ? 2 : 0 }
+    let fay = columns(8) { _, _, rng in Bool.random(using: &rng) ? 1.5 : 0.5 }
+    let boot = columns(12) { _, _, rng in Double(Int.random(in: 0...3, using: &rng)) }
+    var dup = boot
+    dup.append(dup[0])  // a duplicated replicate: rank < R
+    let rscales = (0..<G).map { _ in Double.random(in: 0.3...0.9, using: &rng) }
+    return [
+        ("jk1", try ReplicateDesign(weights: w, replicateWeights: jk, type: .jk1)),
+        ("jk1 mse", try ReplicateDesign(weights: w, replicateWeights: jk, type: .jk1, mse: true)),
+        ("jkn", try ReplicateDesign(weights: w, replicateWeights: jk, type: .jkn, rscales: rscales)),
+        ("brr", try ReplicateDesign(weights: w, replicateWeights: half, type: .brr)),
+        ("fay mse", try ReplicateDesign(weights: w, replicateWeights: fay, type: .fay, rho: 0.5, mse: true)),
+        ("bootstrap", try ReplicateDesign(weights: w, replicateWeights: boot, type: .bootstrap)),
+        ("bootstrap dup", try ReplicateDesign(weights: w, replicateWeights: dup, type: .bootstrap, mse: true)),
+        ("sdr", try ReplicateDesign(weights: w, replicateWeights: fay, type: .sdr)),
+        ("other", try ReplicateDesign(weights: w, replicateWeights: boot, type: .other, scale: 0.7,
+                                      rscales: [0.5])),
+        ("factors", try ReplicateDesign(weights: w, replicateWeights: boot.map { c in zip(c, w).map { $1 == 0 ? 0 : $0 / $1 } },
+                                        combinedWeights: false, type: .bootstrap)),
+    ]
+}
+
+@Test func batchedReplicateEstimatesAreBitwiseTheLoop() throws {
+    var batchedRan = 0
+    for seed in UInt64(1)...10 {
+        let survey = RandomSurvey(seed: seed, lonely: false)
+        for (name, design) in try replicateDesigns(survey, seed: seed) {
+            for statistic in BatchStatistic.allCases {
+                for ys in [survey.ys, survey.withNaN] {
+                    for deff in [false, true] {
+                        expectSameAsLoop(design, ys, statistic, survey.domains, deff: deff,
+                                         baseline: seed % 2 == 0 ? .withReplacement : .withoutReplacement,
+                                         "seed \(seed) \(name)")
+                    }
+                }
+                batchedRan += try runBatched(design, survey.withNaN, statistic, survey.domains)
+            }
+        }
+    }
+    #expect(batchedRan == 10 * 10 * 2 * 6)
+}
+
+@Test func batchedReplicateEstimatesThrowTheLoopsError() throws {
+    let survey = RandomSurvey(seed: 5, lonely: false)
+    let n = survey.weights.count
+    let empty = [Bool](repeating: false, count: n)
+    for (name, design) in try replicateDesigns(survey, seed: 5) {
+        #expect(!expectSameAsLoop(design, survey.ys, .mean, [nil, empty], deff: false, "\(name) empty"))
+        #expect(expectSameAsLoop(design, survey.ys, .total, [nil, empty], deff: true, "\(name) empty total"))
+        #expect(!expectSameAsLoop(design, survey.ys, .mean, [survey.weights.map { $0 == 0 }], deff: false,
+                                  "\(name) zero weights"))
+    }
+}
+
+// MARK: - Replicate-weight rank
+
+/// Random n × R columns with exact dependencies: duplicates, sums, zero and scaled columns, and
+/// columns that differ from others only on rows a mask may drop.
+private func dependentColumns(seed: UInt64, n: Int, R: Int) -> [[Double]] {
+    var rng = SeededGenerator(seed: seed)
+    var columns: [[Double]] = []
+    for _ in 0..<R {
+        let kind = columns.count < 2 ? 0 : Int.random(in: 0...6, using: &rng)
+        let a = Int.random(in: 0..<max(columns.count, 1), using: &rng)
+        let b = Int.random(in: 0..<max(columns.count, 1), using: &rng)
+        switch kind {
+        case 1: columns.append(columns[a])
+        case 2: columns.append(zip(columns[a], columns[b]).map { $0 + $1 })
+        case 3: columns.append([Double](repeating: 0, count: n))
+        case 4: columns.append(columns[a].map { $0 * 3.5 })
+        case 5:  // equal to another column on the first half of the rows only
+            columns.append(columns[a].enumerated().map { $0.offset < n / 2 ? $0.element : Double.random(in: 0...5, using: &rng) })
+        default:
+            columns.append((0..<n).map { _ in Double.random(in: 0...1, using: &rng) < 0.3 ? 0 : Double.random(in: 0...40, using: &rng) })
+        }
+    }
+    return columns
+}
+
+@Test func replicateRankFromTheGramMatrixIsGramSchmidts() {
+    var deficient = 0
+    for seed in UInt64(1)...60 {
+        var rng = SeededGenerator(seed: seed &* 77)
+        let n = Int.random(in: 5...300, using: &rng)
+        let R = Int.random(in: 2...23, using: &rng)
+        let columns = dependentColumns(seed: seed, n: n, R: R)
+        let masks: [[Bool]?] = [nil, (0..<n).map { $0 < n / 2 }, (0..<n).map { _ in Bool.random(using: &rng) },
+                                [Bool](repeating: false, count: n)]
+        for mask in masks {
+            let fast = ReplicateDesign.rank(columns, rows: mask)
+            let reference = ReplicateDesign.gramSchmidtRank(columns, rows: mask)
+            #expect(fast == reference, "seed \(seed) n \(n) R \(R): Gram \(fast), Gram–Schmidt \(reference)")
+            if fast < R { deficient += 1 }
+        }
+    }
+    #expect(deficient > 100)  // the dependencies were there to find
+}
+
+@Test func gramMatrixIsWTransposeW() {
+    let columns = dependentColumns(seed: 3, n: 150, R: 9)
+    let rows = (0..<150).filter { $0 % 3 != 1 }.map { Int32($0) }
+    let g = ReplicateDesign.gram(columns, rows: rows)
+    for a in 0..<9 {
+        for b in 0..<9 {
+            var s = 0.0
+            for i in rows { s += columns[a][Int(i)] * columns[b][Int(i)] }
+            #expect(abs(g[a * 9 + b] - s) <= 1e-12 * max(abs(s), 1), "G[\(a)][\(b)] = \(g[a * 9 + b]) vs \(s)")
+        }
+    }
+}
+
+@Test func replicateRankOnDesignsAgreesWithGramSchmidt() throws {
+    for seed in UInt64(1)...6 {
+        let survey = RandomSurvey(seed: seed, lonely: false)
+        for (name, design) in try replicateDesigns(survey, seed: seed) {
+            for domain in survey.domains {
+                #expect(ReplicateDesign.rank(design.replicateWeights, rows: domain)
+                        == ReplicateDesign.gramSchmidtRank(design.replicateWeights, rows: domain), "\(name)")
+            }
+        }
+    }
+}
