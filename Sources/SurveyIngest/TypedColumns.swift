@@ -97,35 +97,39 @@ public enum NumberSyntax {
     /// same double as `strtod`. Everything else goes through `Double(String)`.
     @inline(__always)
     public static func parse(_ cell: UnsafeBufferPointer<UInt8>?) -> Parsed {
-        guard let cell, let base = cell.baseAddress, cell.count > 0 else { return .missing }
-        let n = cell.count
-        var i = 0
-        var negative = false
-        if base[0] == 0x2D { negative = true; i = 1 } else if base[0] == 0x2B { i = 1 }
+        guard let cell, let start = cell.baseAddress, cell.count > 0 else { return .missing }
+        let end = start + cell.count
+        var p = start
+        let negative = p.pointee == 0x2D
+        if negative || p.pointee == 0x2B { p += 1 }
         var mantissa: UInt64 = 0
-        var digits = 0
+        let integerStart = p
+        while p < end {
+            let d = p.pointee &- 0x30
+            if d >= 10 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            p += 1
+        }
+        let integerDigits = p - integerStart
         var decimals = 0
-        var sawPoint = false
-        var simple = i < n
-        while i < n {
-            let b = base[i]
-            if b &- 0x30 < 10 {
-                if digits == 19 { simple = false; break }
-                mantissa = mantissa &* 10 &+ UInt64(b &- 0x30)
-                digits += 1
-                if sawPoint { decimals += 1 }
-            } else if b == 0x2E && !sawPoint && digits > 0 {
-                sawPoint = true
-            } else {
-                simple = false; break
+        if p < end, p.pointee == 0x2E, integerDigits > 0 {
+            p += 1
+            let fractionStart = p
+            while p < end {
+                let d = p.pointee &- 0x30
+                if d >= 10 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                p += 1
             }
-            i += 1
+            decimals = p - fractionStart
+            if decimals == 0 { return slow(cell) }
         }
-        if simple && digits > 0 && !(sawPoint && decimals == 0) && mantissa < (1 << 53) && decimals <= 22 {
-            let v = Double(mantissa) / powersOfTen[decimals]
-            return .value(negative ? -v : v)
+        // More than 19 digits may have wrapped `mantissa`: those go the slow way.
+        guard p == end, integerDigits > 0, integerDigits + decimals <= 19, mantissa < (1 << 53), decimals <= 22 else {
+            return slow(cell)
         }
-        return slow(cell)
+        let v = Double(mantissa) / powersOfTen[decimals]
+        return .value(negative ? -v : v)
     }
 
     /// Exact powers of ten 10⁰ … 10²² (all representable in binary64).
