@@ -128,7 +128,11 @@ public enum NumberSyntax {
         guard p == end, integerDigits > 0, integerDigits + decimals <= 19, mantissa < (1 << 53), decimals <= 22 else {
             return slow(cell)
         }
-        let v = Double(mantissa) / powersOfTen[decimals]
+        // m as a double without `cvtsi2sd`, whose partial write of the xmm register chains every
+        // cell's division to the previous one's: 2⁵² + m is exact below 2⁵², and so is the subtraction.
+        let m = mantissa < (1 << 52)
+            ? Double(bitPattern: 0x4330_0000_0000_0000 | mantissa) - 4_503_599_627_370_496.0 : Double(mantissa)
+        let v = decimals == 0 ? m : m / powersOfTen[decimals]
         return .value(negative ? -v : v)
     }
 
@@ -184,6 +188,8 @@ struct ColumnState {
     var levels: [String] = []
     var index: [String: Int32] = [:]
     var lastLabel: [UInt8] = []
+    /// The bytes of levels 0..<8, in code order.
+    var smallLevels: [[UInt8]] = []
     var lastCode: Int32 = -1
 
     @inline(__always) mutating func reserveOne() {
@@ -281,12 +287,24 @@ final class TypedColumnsBuilder {
             codes[i] = s.pointee.lastCode
             return
         }
+        // The first few levels are compared byte for byte before hashing (domains such as area
+        // or wave have a handful of levels in no particular row order).
+        for (j, level) in s.pointee.smallLevels.enumerated() where level.count == cell.count {
+            if level.withUnsafeBufferPointer({ l in
+                guard let a = l.baseAddress, let b = cell.baseAddress else { return false }
+                return memcmp(a, b, cell.count) == 0
+            }) {
+                codes[i] = Int32(j)
+                return
+            }
+        }
         let text = String(decoding: cell, as: UTF8.self)
         let code: Int32
         if let c = s.pointee.index[text] { code = c } else {
             code = Int32(s.pointee.levels.count)
             s.pointee.index[text] = code
             s.pointee.levels.append(text)
+            if code < 8 { s.pointee.smallLevels.append(Array(cell)) }
         }
         codes[i] = code
         s.pointee.lastLabel.removeAll(keepingCapacity: true)
@@ -312,6 +330,7 @@ final class TypedColumnsBuilder {
                         let c = Int32(s.pointee.levels.count)
                         s.pointee.index[level] = c
                         s.pointee.levels.append(level)
+                        if c < 8 { s.pointee.smallLevels.append(Array(level.utf8)) }
                         map[j] = c
                     }
                 }
@@ -329,6 +348,13 @@ final class TypedColumnsBuilder {
         }
         lines += other.lines.map { $0 + lineOffset }
         rows += other.rows
+    }
+
+    /// Reserves room for `rows` rows in every column (virtual memory: pages are touched only
+    /// when written, so an overestimate costs no resident memory).
+    func reserve(rows wanted: Int) {
+        for k in 0..<slotCount { slots[k].reserve(wanted) }
+        lines.reserveCapacity(wanted)
     }
 
     func endRow(line: Int) {
@@ -376,10 +402,19 @@ final class TypedColumnsSink: SplittableSink {
     func begin(columns: [String], rawColumnNames: [String], headerRows: [[String]], platform: PlatformMetadata) throws {
         requests = select(columns)
         builder = TypedColumnsBuilder(columns: columns, requests: requests)
+        sampledBytes = 0
     }
+
+    /// Bytes of text this sink will see (the file size; 0: unknown). After the first
+    /// ``sampleRows`` rows the columns are reserved for `expectedBytes` / mean record length rows,
+    /// so they are not copied while they grow.
+    var expectedBytes = 0
+    static let sampleRows = 512
+    private var sampledBytes = 0
 
     func continuation() -> SplittableSink {
         let next = TypedColumnsSink(select: select)
+        next.expectedBytes = expectedBytes
         next.requests = requests
         next.builder = TypedColumnsBuilder(columns: builder.columns, requests: requests)
         return next
@@ -402,6 +437,13 @@ final class TypedColumnsSink: SplittableSink {
             }
         }
         b.endRow(line: line)
+        if expectedBytes > 0, b.rows <= Self.sampleRows {
+            sampledBytes += fields.byteCount + fields.count
+            if b.rows == Self.sampleRows {
+                let perRow = max(1, sampledBytes / Self.sampleRows)
+                b.reserve(rows: expectedBytes / perRow + expectedBytes / perRow / 10 + 1024)
+            }
+        }
     }
 }
 
@@ -442,6 +484,7 @@ extension Ingest {
         let snapshot = FileSnapshot(path: path)
         var input = try FileInput(path: path)
         defer { input.close() }
+        sink.expectedBytes = input.size
         // Large files are parsed in two halves on two threads (``ParallelSplit``; the halves'
         // columns are joined exactly as one pass would build them), and not hashed (the summary's
         // sha256 is empty: nothing here reports it).

@@ -395,20 +395,7 @@ enum CompareOutput {
         return "\(x)"
     }
 
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String) -> String { JSONText.string(s) }
 
     /// `{"comparisons": [...]}` with keys in a fixed order; non-finite numbers are null. Effect
     /// sizes are a flat object of numbers; an interval adds `NAME_ci_low` and `NAME_ci_high`.

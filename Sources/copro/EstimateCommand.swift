@@ -194,20 +194,7 @@ struct EstimateReport {
             if x == x.rounded(), abs(x) < 1e15 { return String(format: "%.1f", x) }
             return "\(x)"
         }
-        func string(_ s: String) -> String {
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
-        }
+        func string(_ s: String) -> String { JSONText.string(s) }
         func value(_ v: DesignInfoValue) -> String {
             switch v {
             case .text(let t): return string(t)
