@@ -568,6 +568,14 @@ func srsVariance(weights: [Double], _ y: [Double], active: [Bool], total: Bool,
         let d = y[i] - mean
         ss += weights[i] * d * d
     }
+    return srsVariance(sumW: sumW, n: n, sumOfSquares: ss, total: total, baseline: baseline,
+                       countZeroWeights: countZeroWeights)
+}
+
+/// The end of ``srsVariance(weights:_:active:total:baseline:countZeroWeights:)`` from its sums:
+/// Σw and n over the rows counted, Σw(y − ȳ)² over those with non-zero weight (n > 1, Σw > 0).
+func srsVariance(sumW: Double, n: Int, sumOfSquares ss: Double, total: Bool, baseline: DesignEffectBaseline,
+                 countZeroWeights: Bool) -> Double {
     let nn = Double(n)
     let s2 = nn / (nn - 1) * ss / sumW
     var v: Double
