@@ -203,13 +203,13 @@ public struct ReplicateDesign: DesignBasedVariance {
 
     /// The Gram matrix G = WᵀW of the columns over `rows` (row-major R × R, symmetric).
     ///
-    /// Rows are gathered in blocks of 64 into a row-major buffer padded to a multiple of 4
+    /// Rows are gathered in blocks of 256 into a row-major buffer padded to a multiple of 4
     /// columns; each 4 × 4 tile of the upper triangle is accumulated over the block in SIMD
     /// registers and then added to G.
     static func gram(_ columns: [[Double]], rows: [Int32]) -> [Double] {
         let R = columns.count
         let Rp = (R + 3) / 4 * 4, tiles = Rp / 4
-        let blockRows = 64
+        let blockRows = 256
         var G = [Double](repeating: 0, count: Rp * Rp)
         guard R > 0 else { return [] }
         let X = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * Rp)
