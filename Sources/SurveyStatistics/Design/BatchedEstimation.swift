@@ -377,17 +377,20 @@ extension ReplicateDesign {
     /// ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``).
     ///
     /// Per domain: its rows, contributing n and degrees of freedom (the replicate-weight rank
-    /// over the domain, through the same cache as ``estimate(_:designEffect:)``) are found once;
-    /// then for the full-sample weights and each replicate r the sums Σ w_ri·y_ik and Σ w_ri are
-    /// accumulated over the domain's rows in row order for all variables without NaN at once,
-    /// exactly as ``replicateMean(_:domain:)`` / ``replicateTotal(_:domain:)`` sum them, and the
-    /// SE comes from ``covariance(_:)``. Results are identical to the generic loop.
+    /// over the domain − 1, through the same cache and function as ``estimate(_:designEffect:)``)
+    /// are found once. Then, in one blocked pass over the union of the domains' rows, for the
+    /// full-sample weights and each replicate r the sums Σ w_ri·y_ik and Σ w_ri are accumulated
+    /// for every domain, in row order, for all variables without NaN in any domain, exactly as
+    /// ``replicateMean(_:domain:)`` / ``replicateTotal(_:domain:)`` sum them; the SE comes from
+    /// ``covariance(_:)`` and design effects from the sums of
+    /// ``srsVariance(weights:_:active:total:baseline:countZeroWeights:)``. Results are identical
+    /// to the generic loop.
     ///
-    /// Falls back to the generic loop on a length mismatch and whenever a domain would throw;
-    /// variables with a NaN inside a domain take the single-estimate route there.
+    /// Falls back to the generic loop on a length mismatch and whenever an estimate would throw;
+    /// variables with a NaN in a domain take the single-estimate route.
     ///
-    /// - Complexity: per domain O(rows of the domain · (R + 1) · p) in one blocked pass, plus
-    ///   the domain's rank once (O(rows · R²/2), cached).
+    /// - Complexity: O(domain rows · (R + 1) · p) in one blocked pass, plus each domain's rank
+    ///   (O(domain rows · R²/2), cached per domain; none for a domain of every row).
     public func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
                                 baseline: DesignEffectBaseline) throws -> [[Estimate]] {
         try batchedDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff,
