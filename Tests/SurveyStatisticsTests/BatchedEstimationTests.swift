@@ -62,22 +62,21 @@ private func expectSameAsLoop(_ design: any DesignBasedVariance, _ ys: [[Double]
     }
 }
 
-/// Runs the batched route itself (not its fallback) on every domain; it must not throw and must
-/// fill exactly the variables without NaN in the domain. Returns the number of domains run.
+/// Runs the batched route itself (not its fallback) on all the domains; it must not throw and
+/// must fill exactly the variables without NaN in any domain. Returns the number of domains run.
 private func runBatched(_ design: any DesignBasedVariance, _ ys: [[Double]], _ statistic: BatchStatistic,
                         _ domains: [[Bool]?]) throws -> Int {
-    for domain in domains {
-        let prepared = try #require(BatchDomain(ys, domain: domain, rowCount: design.rowCount, anyNaN: BatchDomain.anyNaN(ys)))
-        var out = [Estimate?](repeating: nil, count: ys.count)
-        if let d = design as? SurveyDesign {
-            try d.batchedEstimates(ys, statistic: statistic, prepared: prepared, deff: true,
-                                   baseline: .withoutReplacement, into: &out)
-        } else if let d = design as? ReplicateDesign {
-            try d.batchedEstimates(ys, statistic: statistic, prepared: prepared, deff: true,
-                                   baseline: .withoutReplacement, into: &out)
-        }
-        #expect(out.indices.filter { out[$0] != nil } == prepared.batched)
+    let plan = try #require(BatchPlan(ys, domains: domains, rowCount: design.rowCount))
+    var out = [[Estimate?]](repeating: [Estimate?](repeating: nil, count: ys.count), count: domains.count)
+    if let d = design as? SurveyDesign {
+        try d.batchedEstimates(ys, statistic: statistic, plan: plan, deff: true, baseline: .withoutReplacement,
+                               into: &out)
+    } else if let d = design as? ReplicateDesign {
+        try d.batchedEstimates(ys, statistic: statistic, plan: plan, deff: true, baseline: .withoutReplacement,
+                               into: &out)
     }
+    for row in out { #expect(row.indices.filter { row[$0] != nil } == plan.batched) }
+    #expect(!plan.batched.isEmpty)
     return domains.count
 }
 

@@ -203,13 +203,13 @@ public struct ReplicateDesign: DesignBasedVariance {
 
     /// The Gram matrix G = WᵀW of the columns over `rows` (row-major R × R, symmetric).
     ///
-    /// Rows are gathered in blocks of 64 into a row-major buffer padded to a multiple of 4
+    /// Rows are gathered in blocks of 256 into a row-major buffer padded to a multiple of 4
     /// columns; each 4 × 4 tile of the upper triangle is accumulated over the block in SIMD
     /// registers and then added to G.
     static func gram(_ columns: [[Double]], rows: [Int32]) -> [Double] {
         let R = columns.count
         let Rp = (R + 3) / 4 * 4, tiles = Rp / 4
-        let blockRows = 64
+        let blockRows = 256
         var G = [Double](repeating: 0, count: Rp * Rp)
         guard R > 0 else { return [] }
         let X = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * Rp)
@@ -568,6 +568,14 @@ func srsVariance(weights: [Double], _ y: [Double], active: [Bool], total: Bool,
         let d = y[i] - mean
         ss += weights[i] * d * d
     }
+    return srsVariance(sumW: sumW, n: n, sumOfSquares: ss, total: total, baseline: baseline,
+                       countZeroWeights: countZeroWeights)
+}
+
+/// The end of ``srsVariance(weights:_:active:total:baseline:countZeroWeights:)`` from its sums:
+/// Σw and n over the rows counted, Σw(y − ȳ)² over those with non-zero weight (n > 1, Σw > 0).
+func srsVariance(sumW: Double, n: Int, sumOfSquares ss: Double, total: Bool, baseline: DesignEffectBaseline,
+                 countZeroWeights: Bool) -> Double {
     let nn = Double(n)
     let s2 = nn / (nn - 1) * ss / sumW
     var v: Double
