@@ -167,8 +167,9 @@ extension SurveyDesign {
     /// ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``).
     ///
     /// Per domain: its rows, degrees of freedom, contributing n, Σw and present strata are found
-    /// once. The variables are then processed four at a time (SIMD lanes) in passes over the union of the domains' rows that feed every domain's
-    /// accumulators (each domain still sees its rows in order): the same sums as
+    /// once. The variables are then processed four at a time (SIMD lanes) in passes over the
+    /// union of the domains' rows that feed every domain's accumulators (each domain still sees
+    /// its rows in order): the same sums as
     /// ``linearizedMean(_:domain:)`` / ``linearizedTotal(_:domain:)`` with the same
     /// floating-point operations, and the stage-1 PSU totals of the influence values directly,
     /// which go through the same stratum formula as ``designCovariance(_:active:)`` (its diagonal
