@@ -63,10 +63,12 @@ private func expectSameAsLoop(_ design: any DesignBasedVariance, _ ys: [[Double]
 }
 
 /// Runs the batched route itself (not its fallback) on all the domains; it must not throw and
-/// must fill exactly the variables without NaN in any domain. Returns the number of domains run.
+/// must fill exactly the batched variables (for a linearisation design every variable, NaN or
+/// not; for a replicate design those without NaN in any domain). Returns the number of domains run.
 private func runBatched(_ design: any DesignBasedVariance, _ ys: [[Double]], _ statistic: BatchStatistic,
                         _ domains: [[Bool]?]) throws -> Int {
-    let plan = try #require(BatchPlan(ys, domains: domains, rowCount: design.rowCount))
+    let plan = try #require(BatchPlan(ys, domains: domains, rowCount: design.rowCount,
+                                      batchMissing: design is SurveyDesign))
     var out = [[Estimate?]](repeating: [Estimate?](repeating: nil, count: ys.count), count: domains.count)
     if let d = design as? SurveyDesign {
         try d.batchedEstimates(ys, statistic: statistic, plan: plan, deff: true, baseline: .withoutReplacement,

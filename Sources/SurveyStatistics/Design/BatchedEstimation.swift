@@ -49,12 +49,14 @@ extension DesignBasedVariance {
     /// length mismatch and whenever anything throws, so the error thrown is exactly the loop's
     /// first.
     func batchedDomainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
-                                baseline: DesignEffectBaseline,
+                                baseline: DesignEffectBaseline, batchMissing: Bool = false,
                                 batch: (_ plan: BatchPlan, _ out: inout [[Estimate?]]) throws -> Void) throws -> [[Estimate]] {
         let generic = {
             try self.genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
         }
-        guard let plan = BatchPlan(ys, domains: domains, rowCount: rowCount) else { return try generic() }
+        guard let plan = BatchPlan(ys, domains: domains, rowCount: rowCount, batchMissing: batchMissing) else {
+            return try generic()
+        }
         do {
             var out = [[Estimate?]](repeating: [Estimate?](repeating: nil, count: ys.count), count: domains.count)
             for (d, domain) in domains.enumerated() {
@@ -90,16 +92,20 @@ struct BatchPlan {
     /// The domains of `unionRows[u]` are `members[memberStart[u] ..< memberStart[u + 1]]`.
     var memberStart: [Int]
     var members: [Int32]
-    /// Variables without NaN in any domain row: these are batched.
+    /// Variables batched: those without NaN in any domain row, or every variable when the
+    /// plan was made with `batchMissing`.
     var batched: [Int]
     /// The others: these go through the single-estimate route.
     var single: [Int]
+    /// `missing[d][k]`: variable k has a NaN in a row of domain d (its active rows there are
+    /// fewer than the domain's).
+    var missing: [[Bool]]
 
     var domainCount: Int { rows.count }
 
     /// Returns nil when a length does not match `rowCount` (the generic loop then throws
     /// `lengthMismatch` in the right place) or the rows do not fit `Int32`.
-    init?(_ ys: [[Double]], domains: [[Bool]?], rowCount n: Int) {
+    init?(_ ys: [[Double]], domains: [[Bool]?], rowCount n: Int, batchMissing: Bool = false) {
         guard n <= Int(Int32.max), domains.count <= Int(Int32.max), ys.allSatisfy({ $0.count == n }),
               domains.allSatisfy({ ($0?.count ?? n) == n }) else { return nil }
         var rows = [[Int32]](repeating: [], count: domains.count)
@@ -123,16 +129,18 @@ struct BatchPlan {
         self.memberStart = memberStart
         self.members = members
         var batched: [Int] = [], single: [Int] = []
+        var missing = [[Bool]](repeating: [Bool](repeating: false, count: ys.count), count: domains.count)
         for k in ys.indices {
-            let hasNaN = ys[k].withUnsafeBufferPointer { y in
+            ys[k].withUnsafeBufferPointer { y in
                 // Whole column first (fast, sequential); the domains' rows only if needed.
-                guard y.contains(where: { $0.isNaN }) else { return false }
-                return unionRows.contains { y[Int($0)].isNaN }
+                guard y.contains(where: { $0.isNaN }) else { return }
+                for d in rows.indices { missing[d][k] = rows[d].contains { y[Int($0)].isNaN } }
             }
-            if hasNaN { single.append(k) } else { batched.append(k) }
+            if batchMissing || !missing.contains(where: { $0[k] }) { batched.append(k) } else { single.append(k) }
         }
         self.batched = batched
         self.single = single
+        self.missing = missing
     }
 
     /// Calls `body(d, i)` for every (domain, row) pair, rows ascending (so every domain sees its
@@ -159,9 +167,9 @@ extension SurveyDesign {
     /// ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``).
     ///
     /// Per domain: its rows, degrees of freedom, contributing n, Σw and present strata are found
-    /// once. The variables without NaN in any domain are then processed four at a time (SIMD
-    /// lanes) in passes over the union of the domains' rows that feed every domain's
-    /// accumulators (each domain still sees its rows in order): the same sums as
+    /// once. The variables are then processed four at a time (SIMD lanes) in passes over the
+    /// union of the domains' rows that feed every domain's accumulators (each domain still sees
+    /// its rows in order): the same sums as
     /// ``linearizedMean(_:domain:)`` / ``linearizedTotal(_:domain:)`` with the same
     /// floating-point operations, and the stage-1 PSU totals of the influence values directly,
     /// which go through the same stratum formula as ``designCovariance(_:active:)`` (its diagonal
@@ -169,10 +177,15 @@ extension SurveyDesign {
     /// ``srsVariance(weights:_:active:total:baseline:countZeroWeights:)`` in the same way.
     /// Results are identical to the generic loop.
     ///
+    /// Missing values (NaN) are batched too: a missing row contributes exactly +0 to every sum
+    /// (these sums start at +0 and never become −0, so adding +0 leaves them unchanged, as
+    /// leaving the row out does), Σw is kept per variable, and a variable with a NaN in a domain
+    /// gets its own n, present strata, degrees of freedom and (p = 1) covariance there, as the
+    /// single route computes them.
+    ///
     /// Falls back to the generic loop for calibrated designs and designs whose variance uses
     /// more than one stage, on a length mismatch, and whenever an estimate would throw (so the
-    /// error is exactly the loop's first). Variables with a NaN in a domain (their active rows,
-    /// degrees of freedom and present strata differ) take the single-estimate route.
+    /// error is exactly the loop's first).
     ///
     /// - Complexity: O(domain rows · p) in three passes for a mean (one for a total), each pass
     ///   reading every variable once for all domains, plus O(D · PSUs · p²) for the stratum sums
@@ -184,7 +197,7 @@ extension SurveyDesign {
             return try genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
         }
         return try batchedDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff,
-                                          baseline: baseline) { plan, out in
+                                          baseline: baseline, batchMissing: true) { plan, out in
             try batchedEstimates(ys, statistic: statistic, plan: plan, deff: deff, baseline: baseline, into: &out)
         }
     }
@@ -222,19 +235,52 @@ extension SurveyDesign {
         var from = 0
         while from < plan.batched.count {
             let vars = Array(plan.batched[from..<min(from + chunk, plan.batched.count)])
-            let (values, totals, p) = linearizedBatch(ys, vars: vars, plan: plan, statistic: statistic, sumW: sumW)
+            let (values, totals, p, laneSumW) = linearizedBatch(ys, vars: vars, plan: plan, statistic: statistic)
             for d in 0..<D {
+                let domainTotals = Array(totals[(d * clusters * p)..<((d + 1) * clusters * p)])
                 var cov = [Double](repeating: 0, count: p * p)
-                try addStageCovariance(stage: 0, totals: Array(totals[(d * clusters * p)..<((d + 1) * clusters * p)]),
-                                       present: present[d], p: p, into: &cov)
-                let srs = deff ? srsVariances(weights: weights, ys, vars: vars, rows: plan.rows[d],
+                try addStageCovariance(stage: 0, totals: domainTotals, present: present[d], p: p, into: &cov)
+                let complete = vars.filter { !plan.missing[d][$0] }
+                let srs = deff ? srsVariances(weights: weights, ys, vars: complete, rows: plan.rows[d],
                                               total: statistic == .total, baseline: baseline,
                                               countZeroWeights: false) : []
+                var nextComplete = 0
                 for (k, v) in vars.enumerated() {
-                    var e = Estimate(value: values[d * p + k], standardError: cov[k * p + k].squareRoot(),
-                                     degreesOfFreedom: df[d], designEffect: nil, sampleSize: n[d])
-                    if deff { e.designEffect = e.variance / srs[k] }  // as withDesignEffect
-                    out[d][v] = e
+                    if plan.missing[d][v] {
+                        // Own active rows: Σw, n, present strata, df and the covariance (p = 1)
+                        // of this variable alone, exactly as the single route has them.
+                        if statistic == .mean, !(laneSumW[d * p + k] > 0) {
+                            throw DesignError(.emptyDomain, "the domain has no rows with positive weight and a non-missing value")
+                        }
+                        var active = plan.masks[d]
+                        var count = 0
+                        var strata = [Bool](repeating: false, count: stage.stratumCount)
+                        ys[v].withUnsafeBufferPointer { y in
+                            for r in plan.rows[d] {
+                                let i = Int(r)
+                                if y[i].isNaN { active[i] = false; continue }
+                                if weights[i] != 0 { count += 1 }
+                                strata[stage.stratumOfCluster[stage.clusterOfRow[i]]] = true
+                            }
+                        }
+                        var own = [0.0]
+                        try addStageCovariance(stage: 0, totals: (0..<clusters).map { domainTotals[$0 * p + k] },
+                                               present: strata, p: 1, into: &own)
+                        var e = Estimate(value: values[d * p + k], standardError: own[0].squareRoot(),
+                                         degreesOfFreedom: Double(degreesOfFreedom(active: active)), designEffect: nil,
+                                         sampleSize: count)
+                        if deff {
+                            e.designEffect = e.variance / srsVariance(weights: weights, ys[v], active: active,
+                                                                      total: statistic == .total, baseline: baseline)
+                        }
+                        out[d][v] = e
+                    } else {
+                        var e = Estimate(value: values[d * p + k], standardError: cov[k * p + k].squareRoot(),
+                                         degreesOfFreedom: df[d], designEffect: nil, sampleSize: n[d])
+                        if deff { e.designEffect = e.variance / srs[nextComplete] }  // as withDesignEffect
+                        nextComplete += 1
+                        out[d][v] = e
+                    }
                 }
             }
             from += chunk
@@ -252,19 +298,20 @@ extension SurveyDesign {
     /// `SIMD4<Double>`: lane arithmetic is elementwise IEEE arithmetic, so every lane repeats the
     /// single-variable sum exactly, while independent chains and long sequential reads (one per
     /// pass for all domains) keep the loop fast.
-    private func linearizedBatch(_ ys: [[Double]], vars: [Int], plan: BatchPlan, statistic: BatchStatistic,
-                                 sumW: [Double]) -> (values: [Double], totals: [Double], padded: Int) {
+    private func linearizedBatch(_ ys: [[Double]], vars: [Int], plan: BatchPlan, statistic: BatchStatistic)
+        -> (values: [Double], totals: [Double], padded: Int, sumW: [Double]) {
         let P = (vars.count + 3) / 4 * 4
         let stage = stages[0]
         let D = plan.domainCount, C = stage.clusterCount
         var values = [Double](repeating: 0, count: D * P)
+        var sumW = [Double](repeating: 0, count: D * P)
         var totals = [Double](repeating: 0, count: D * C * P)
         let acc = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: D)
         let mean = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: D)
-        let sw = UnsafeMutablePointer<Double>.allocate(capacity: D)
+        let sw = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: D)
         acc.initialize(repeating: .zero, count: D)
         mean.initialize(repeating: .zero, count: D)
-        sw.initialize(from: sumW, count: D)
+        sw.initialize(repeating: .zero, count: D)
         defer { acc.deallocate(); mean.deallocate(); sw.deallocate() }
         for g in stride(from: 0, to: vars.count, by: 4) {
             // Lanes past the last variable repeat it; their results land in scratch columns.
@@ -274,32 +321,47 @@ extension SurveyDesign {
                     stage.clusterOfRow.withUnsafeBufferPointer { cluster in
                         totals.withUnsafeMutableBufferPointer { tot in
                             func y(_ i: Int) -> SIMD4<Double> { SIMD4(y0[i], y1[i], y2[i], y3[i]) }
+                            // A missing (NaN) value contributes exactly +0 to every sum, which
+                            // leaves it unchanged (these sums start at +0 and never become −0),
+                            // as leaving the row out does.
+                            func present(_ v: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> {
+                                v.replacing(with: 0, where: y .!= y)
+                            }
                             func add(_ v: SIMD4<Double>, domain d: Int, cluster c: Int) {
                                 let o = (d * C + c) * P + g
                                 tot[o] += v[0]; tot[o + 1] += v[1]; tot[o + 2] += v[2]; tot[o + 3] += v[3]
                             }
-                            for d in 0..<D { acc[d] = .zero }
+                            for d in 0..<D { acc[d] = .zero; sw[d] = .zero }
                             switch statistic {
                             case .total:
                                 plan.forEachMembership { d, i in
-                                    let v = w[i] * y(i)
+                                    let yi = y(i)
+                                    let v = present(w[i] * yi, yi)
                                     acc[d] += v
                                     add(v, domain: d, cluster: cluster[i])
                                 }
                                 for d in 0..<D { mean[d] = acc[d] }
                             case .mean:
-                                plan.forEachMembership { d, i in acc[d] += w[i] * y(i) }
+                                plan.forEachMembership { d, i in
+                                    let yi = y(i)
+                                    sw[d] += present(SIMD4(repeating: w[i]), yi)
+                                    acc[d] += present(w[i] * yi, yi)
+                                }
                                 for d in 0..<D {
                                     mean[d] = acc[d] / sw[d]
                                     acc[d] = .zero
                                 }
                                 // Second pass: correct by the weighted mean residual (finite means only).
-                                plan.forEachMembership { d, i in acc[d] += w[i] * (y(i) - mean[d]) }
+                                plan.forEachMembership { d, i in
+                                    let yi = y(i)
+                                    acc[d] += present(w[i] * (yi - mean[d]), yi)
+                                }
                                 for d in 0..<D {
-                                    for k in 0..<4 where mean[d][k].isFinite { mean[d][k] += acc[d][k] / sw[d] }
+                                    for k in 0..<4 where mean[d][k].isFinite { mean[d][k] += acc[d][k] / sw[d][k] }
                                 }
                                 plan.forEachMembership { d, i in
-                                    add(w[i] * (y(i) - mean[d]) / sw[d], domain: d, cluster: cluster[i])
+                                    let yi = y(i)
+                                    add(present(w[i] * (yi - mean[d]) / sw[d], yi), domain: d, cluster: cluster[i])
                                 }
                             }
                         }
@@ -307,10 +369,13 @@ extension SurveyDesign {
                 }
             }
             for d in 0..<D {
-                for k in 0..<4 { values[d * P + g + k] = mean[d][k] }
+                for k in 0..<4 {
+                    values[d * P + g + k] = mean[d][k]
+                    sumW[d * P + g + k] = sw[d][k]
+                }
             }
         }
-        return (values, totals, P)
+        return (values, totals, P, sumW)
     }
 }
 
