@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The statistics ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``
 /// computes for many variables at once.
 public enum BatchStatistic: String, Sendable, CaseIterable {
@@ -519,15 +521,39 @@ extension ReplicateDesign {
         let P = (vars.count + 3) / 4 * 4
         let columns = replicateCount + 1, C = (columns + 3) / 4 * 4
         let D = plan.domainCount
-        let blockRows = 256
         var sums = [Double](repeating: 0, count: D * C * P)
         var sumW = [Double](repeating: 0, count: D * C)
+        // Two threads on large inputs, each owning half of the weight columns (whole 4-column tiles):
+        // every accumulator is still summed by one thread in row order, so results are identical.
+        let tiles = C / 4
+        let ranges: [Range<Int>] = plan.unionRows.count >= 20_000 && tiles >= 2
+            ? [0..<(tiles / 2 * 4), (tiles / 2 * 4)..<C] : [0..<C]
+        sums.withUnsafeMutableBufferPointer { s in
+            sumW.withUnsafeMutableBufferPointer { sw in
+                guard let sBase = s.baseAddress, let swBase = sw.baseAddress else { return }
+                let out = SharedOutput(sums: sBase, sumW: swBase)
+                DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
+                    accumulateReplicateSums(ys, vars: vars, plan: plan, columns: ranges[part], P: P, C: C, into: out)
+                }
+            }
+        }
+        return (sums, sumW, P, C)
+    }
+
+    /// Adds Σ w_c·y_k and Σ w_c over each domain's rows, in row order, for the weight columns
+    /// `range` (0 = full-sample weights, r = replicate r; columns past R are padding).
+    private func accumulateReplicateSums(_ ys: [[Double]], vars: [Int], plan: BatchPlan, columns range: Range<Int>,
+                                         P: Int, C: Int, into out: SharedOutput) {
+        let columns = replicateCount + 1
+        let D = plan.domainCount
+        let blockRows = 256
+        let lo = range.lowerBound, Cw = range.count
         let Y = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * P)
-        let W = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * C)
+        let W = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * Cw)
         let position = UnsafeMutablePointer<Int>.allocate(capacity: D * blockRows)
         let positions = UnsafeMutablePointer<Int>.allocate(capacity: D)
         Y.initialize(repeating: 0, count: blockRows * P)  // padding columns stay 0
-        W.initialize(repeating: 0, count: blockRows * C)
+        W.initialize(repeating: 0, count: blockRows * Cw)
         defer { Y.deallocate(); W.deallocate(); position.deallocate(); positions.deallocate() }
         func gather(_ column: [Double], into buffer: UnsafeMutablePointer<Double>, stride: Int, offset: Int,
                     rows: UnsafeBufferPointer<Int32>, start: Int, count: Int) {
@@ -540,62 +566,62 @@ extension ReplicateDesign {
             }
         }
         plan.unionRows.withUnsafeBufferPointer { rows in
-            sums.withUnsafeMutableBufferPointer { s in
-                sumW.withUnsafeMutableBufferPointer { sw in
-                    var start = 0
-                    while start < rows.count {
-                        let count = min(blockRows, rows.count - start)
-                        for (k, v) in vars.enumerated() {
-                            gather(ys[v], into: Y, stride: P, offset: k, rows: rows, start: start, count: count)
-                        }
-                        gather(weights, into: W, stride: C, offset: 0, rows: rows, start: start, count: count)
-                        for r in 0..<replicateCount {
-                            gather(replicateWeights[r], into: W, stride: C, offset: r + 1, rows: rows, start: start,
-                                   count: count)
-                        }
-                        // Block rows of each domain, in order.
-                        for d in 0..<D { positions[d] = 0 }
-                        for j in 0..<count {
-                            for e in plan.memberStart[start + j]..<plan.memberStart[start + j + 1] {
-                                let d = Int(plan.members[e])
-                                position[d * blockRows + positions[d]] = j
-                                positions[d] += 1
-                            }
-                        }
-                        for d in 0..<D where positions[d] > 0 {
-                            let mine = UnsafeBufferPointer(start: position + d * blockRows, count: positions[d])
-                            let acc = s.baseAddress! + d * C * P, accW = sw.baseAddress! + d * C  // non-empty
-                            for j in mine {
-                                let w = W + j * C
-                                for r in 0..<columns { accW[r] += w[r] }
-                            }
-                            for r0 in stride(from: 0, to: C, by: 4) {
-                                for k0 in stride(from: 0, to: P, by: 4) {
-                                    func load(_ r: Int) -> SIMD4<Double> {
-                                        let o = r * P + k0
-                                        return SIMD4(acc[o], acc[o + 1], acc[o + 2], acc[o + 3])
-                                    }
-                                    var a0 = load(r0), a1 = load(r0 + 1), a2 = load(r0 + 2), a3 = load(r0 + 3)
-                                    for j in mine {
-                                        let y = Y + j * P + k0, w = W + j * C + r0
-                                        let yk = SIMD4(y[0], y[1], y[2], y[3])
-                                        a0 += w[0] * yk
-                                        a1 += w[1] * yk
-                                        a2 += w[2] * yk
-                                        a3 += w[3] * yk
-                                    }
-                                    for (t, a) in [a0, a1, a2, a3].enumerated() {
-                                        let o = (r0 + t) * P + k0
-                                        acc[o] = a[0]; acc[o + 1] = a[1]; acc[o + 2] = a[2]; acc[o + 3] = a[3]
-                                    }
-                                }
-                            }
-                        }
-                        start += count
+            var start = 0
+            while start < rows.count {
+                let count = min(blockRows, rows.count - start)
+                for (k, v) in vars.enumerated() {
+                    gather(ys[v], into: Y, stride: P, offset: k, rows: rows, start: start, count: count)
+                }
+                for c in range where c < columns {
+                    gather(c == 0 ? weights : replicateWeights[c - 1], into: W, stride: Cw, offset: c - lo, rows: rows,
+                           start: start, count: count)
+                }
+                // Block rows of each domain, in order.
+                for d in 0..<D { positions[d] = 0 }
+                for j in 0..<count {
+                    for e in plan.memberStart[start + j]..<plan.memberStart[start + j + 1] {
+                        let d = Int(plan.members[e])
+                        position[d * blockRows + positions[d]] = j
+                        positions[d] += 1
                     }
                 }
+                for d in 0..<D where positions[d] > 0 {
+                    let mine = UnsafeBufferPointer(start: position + d * blockRows, count: positions[d])
+                    let acc = out.sums + d * C * P, accW = out.sumW + d * C
+                    for j in mine {
+                        let w = W + j * Cw
+                        for r in lo..<min(range.upperBound, columns) { accW[r] += w[r - lo] }
+                    }
+                    for r0 in stride(from: lo, to: range.upperBound, by: 4) {
+                        for k0 in stride(from: 0, to: P, by: 4) {
+                            func load(_ r: Int) -> SIMD4<Double> {
+                                let o = r * P + k0
+                                return SIMD4(acc[o], acc[o + 1], acc[o + 2], acc[o + 3])
+                            }
+                            var a0 = load(r0), a1 = load(r0 + 1), a2 = load(r0 + 2), a3 = load(r0 + 3)
+                            for j in mine {
+                                let y = Y + j * P + k0, w = W + j * Cw + (r0 - lo)
+                                let yk = SIMD4(y[0], y[1], y[2], y[3])
+                                a0 += w[0] * yk
+                                a1 += w[1] * yk
+                                a2 += w[2] * yk
+                                a3 += w[3] * yk
+                            }
+                            for (t, a) in [a0, a1, a2, a3].enumerated() {
+                                let o = (r0 + t) * P + k0
+                                acc[o] = a[0]; acc[o + 1] = a[1]; acc[o + 2] = a[2]; acc[o + 3] = a[3]
+                            }
+                        }
+                    }
+                }
+                start += count
             }
         }
-        return (sums, sumW, P, C)
     }
+}
+
+/// Output arrays written by concurrent workers, each to its own disjoint part.
+private struct SharedOutput: @unchecked Sendable {
+    let sums: UnsafeMutablePointer<Double>
+    let sumW: UnsafeMutablePointer<Double>
 }

@@ -207,6 +207,20 @@ public struct ReplicateDesign: DesignBasedVariance {
     /// columns; each 4 × 4 tile of the upper triangle is accumulated over the block in SIMD
     /// registers and then added to G.
     static func gram(_ columns: [[Double]], rows: [Int32]) -> [Double] {
+        // Large inputs: the two halves of the rows on two threads, then G = G₁ + G₂ (a different
+        // summation order, immaterial to the rank decision; see ``rank(ofGram:count:)``).
+        guard rows.count >= 40_000 else { return gram(columns, rows: rows[...]) }
+        let half = rows.count / 2
+        let parts = GramParts()
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            parts.set(k, gram(columns, rows: k == 0 ? rows[..<half] : rows[half...]))
+        }
+        let (a, b) = parts.both()
+        return zip(a, b).map { $0 + $1 }
+    }
+
+    /// The Gram matrix over `rows`, on this thread.
+    static func gram(_ columns: [[Double]], rows: ArraySlice<Int32>) -> [Double] {
         let R = columns.count
         let Rp = (R + 3) / 4 * 4, tiles = Rp / 4
         let blockRows = 256
@@ -610,4 +624,12 @@ final class DomainRankCache: @unchecked Sendable {
         }
         return r
     }
+}
+
+/// The two halves' Gram matrices, set by two workers.
+private final class GramParts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [[Double]] = [[], []]
+    func set(_ k: Int, _ g: [Double]) { lock.withLock { parts[k] = g } }
+    func both() -> ([Double], [Double]) { lock.withLock { (parts[0], parts[1]) } }
 }
