@@ -363,3 +363,30 @@ private func dependentColumns(seed: UInt64, n: Int, R: Int) -> [[Double]] {
         }
     }
 }
+
+/// Designs large enough (25,000 rows) for the two-thread routes: the linearisation batch split
+/// into two variable groups, the replicate sums split by weight columns, the Gram matrix split by
+/// rows. The estimates must still be the loop's, bit for bit.
+@Test func twoThreadBatchesAreBitwiseTheLoop() throws {
+    var rng = SeededGenerator(seed: 77)
+    let n = 25_000
+    let strata = (0..<n).map { "s\($0 / 2_500)" }
+    let psus = (0..<n).map { "p\(($0 / 125) % 20)" }
+    let weights = (0..<n).map { _ in Double.random(in: 0.5...40, using: &rng) }
+    var ys = (0..<9).map { _ in (0..<n).map { _ in Double.random(in: -10...90, using: &rng).rounded() / 8 } }
+    for i in stride(from: 3, to: n, by: 97) { ys[2][i] = .nan }
+    let area = (0..<n).map { _ in Bool.random(using: &rng) }
+    let domains: [[Bool]?] = [nil, area, area.map { !$0 }]
+    let design = try SurveyDesign(weights: weights, strata: strata, clusters: [psus], nest: true)
+    for statistic in BatchStatistic.allCases {
+        #expect(expectSameAsLoop(design, ys, statistic, domains, deff: false, "large linearisation"))
+    }
+    let groups = (0..<n).map { ($0 / 125) % 10 }
+    let replicates = (0..<10).map { r in zip(weights, groups).map { w, g in g == r ? 0 : w * 10 / 9 } }
+    let rep = try ReplicateDesign(weights: weights, replicateWeights: replicates, type: .jk1)
+    let complete = [ys[0], ys[1], ys[3], ys[4], ys[5]]
+    for statistic in BatchStatistic.allCases {
+        #expect(expectSameAsLoop(rep, complete, statistic, domains, deff: false, "large replicate"))
+    }
+    #expect(rep.degreesOfFreedom == ReplicateDesign.gramSchmidtRank(replicates, rows: nil) - 1)
+}

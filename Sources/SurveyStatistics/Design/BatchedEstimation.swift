@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// The statistics ``DesignBasedVariance/domainEstimates(_:statistic:domains:deff:baseline:)``
 /// computes for many variables at once.
@@ -237,7 +238,7 @@ extension SurveyDesign {
         var from = 0
         while from < plan.batched.count {
             let vars = Array(plan.batched[from..<min(from + chunk, plan.batched.count)])
-            let (values, totals, p, laneSumW) = linearizedBatch(ys, vars: vars, plan: plan, statistic: statistic)
+            let (values, totals, p, laneSumW) = linearizedBatchOnTwoThreads(ys, vars: vars, plan: plan, statistic: statistic)
             for d in 0..<D {
                 let domainTotals = Array(totals[(d * clusters * p)..<((d + 1) * clusters * p)])
                 var cov = [Double](repeating: 0, count: p * p)
@@ -300,6 +301,42 @@ extension SurveyDesign {
     /// `SIMD4<Double>`: lane arithmetic is elementwise IEEE arithmetic, so every lane repeats the
     /// single-variable sum exactly, while independent chains and long sequential reads (one per
     /// pass for all domains) keep the loop fast.
+    /// ``linearizedBatch(_:vars:plan:statistic:)`` with the variables split in two groups (whole
+    /// SIMD lanes) computed on two threads when the domains hold many rows; each variable's sums
+    /// are computed exactly as on one thread.
+    private func linearizedBatchOnTwoThreads(_ ys: [[Double]], vars: [Int], plan: BatchPlan, statistic: BatchStatistic)
+        -> (values: [Double], totals: [Double], padded: Int, sumW: [Double]) {
+        let h = (vars.count / 2 + 3) / 4 * 4
+        guard plan.unionRows.count >= 20_000, h > 0, h < vars.count else {
+            return linearizedBatch(ys, vars: vars, plan: plan, statistic: statistic)
+        }
+        let groups = [Array(vars[..<h]), Array(vars[h...])]
+        let parts = BatchParts()
+        DispatchQueue.concurrentPerform(iterations: 2) { g in
+            let r = linearizedBatch(ys, vars: groups[g], plan: plan, statistic: statistic)
+            parts.set(g, r)
+        }
+        let (a, b) = parts.both()
+        let P = a.padded + b.padded
+        let D = plan.domainCount, C = stages[0].clusterCount
+        var values = [Double](repeating: 0, count: D * P), sumW = [Double](repeating: 0, count: D * P)
+        var totals = [Double](repeating: 0, count: D * C * P)
+        for d in 0..<D {
+            for k in 0..<a.padded {
+                values[d * P + k] = a.values[d * a.padded + k]; sumW[d * P + k] = a.sumW[d * a.padded + k]
+            }
+            for k in 0..<b.padded {
+                values[d * P + a.padded + k] = b.values[d * b.padded + k]; sumW[d * P + a.padded + k] = b.sumW[d * b.padded + k]
+            }
+            for c in 0..<C {
+                let row = d * C + c
+                for k in 0..<a.padded { totals[row * P + k] = a.totals[row * a.padded + k] }
+                for k in 0..<b.padded { totals[row * P + a.padded + k] = b.totals[row * b.padded + k] }
+            }
+        }
+        return (values, totals, P, sumW)
+    }
+
     private func linearizedBatch(_ ys: [[Double]], vars: [Int], plan: BatchPlan, statistic: BatchStatistic)
         -> (values: [Double], totals: [Double], padded: Int, sumW: [Double]) {
         let P = (vars.count + 3) / 4 * 4
@@ -624,4 +661,18 @@ extension ReplicateDesign {
 private struct SharedOutput: @unchecked Sendable {
     let sums: UnsafeMutablePointer<Double>
     let sumW: UnsafeMutablePointer<Double>
+}
+
+/// The two variable groups' results of ``SurveyDesign/linearizedBatchOnTwoThreads``.
+private final class BatchParts: @unchecked Sendable {
+    typealias Part = (values: [Double], totals: [Double], padded: Int, sumW: [Double])
+    private let lock = NSLock()
+    private var parts: [Part?] = [nil, nil]
+    func set(_ k: Int, _ p: Part) { lock.withLock { parts[k] = p } }
+    func both() -> (Part, Part) {
+        lock.withLock {
+            let empty: Part = ([], [], 0, [])
+            return (parts[0] ?? empty, parts[1] ?? empty)
+        }
+    }
 }
