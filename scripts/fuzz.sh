@@ -63,15 +63,24 @@ link() {
         "${OWN[@]}" "${DEPS[@]}" -lcsv -lstdc++ -lz -o "$OUT/fuzz-$name"
 }
 
+# Copies files into a seed folder under names made unique from their paths (SampleData/beacon/plan.yaml
+# → SampleData_beacon_plan.yaml): several sample folders hold files of the same name.
+copy_seeds() {
+    local dir=$1; shift
+    local f
+    for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/$(echo "${f#"$ROOT"/}" | tr '/' '_')"; done
+    return 0
+}
+
 seeds() {
     local name=$1 dir="$OUT/seeds/$1"
     rm -rf "$dir"; mkdir -p "$dir"
     case $name in
         ingest) find "$CORPUS/files" -type f -size -1024k -exec cp {} "$dir/" \; 2>/dev/null || true
-                cp SampleData/*/*.csv Tests/SurveyInstrumentsTests/Fixtures/*.csv "$dir/" ;;
-        instrument) cp Instruments/*.yaml Tests/SurveyInstrumentsTests/Fixtures/*.yaml "$dir/" ;;
-        plan) cp SampleData/*/plan.yaml "$dir/" ;;
-        xlsform) cp Tests/SurveyInstrumentsTests/Fixtures/*.xlsx "$dir/" ;;
+                copy_seeds "$dir" SampleData/*/*.csv Tests/*/Fixtures/*.csv Tests/*/Fixtures/*/*.csv ;;
+        instrument) copy_seeds "$dir" Instruments/*.yaml Tests/*/Fixtures/*.yaml Tests/*/Fixtures/*/instrument*.yaml ;;
+        plan) copy_seeds "$dir" SampleData/*/plan.yaml Tests/*/Fixtures/*/plan*.yaml ;;
+        xlsform) copy_seeds "$dir" Tests/*/Fixtures/*.xlsx ;;
     esac
     echo "$dir"
 }

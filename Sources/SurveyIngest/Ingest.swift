@@ -93,6 +93,11 @@ public enum Ingest {
 
     static let chunkSize = 4 << 20
 
+    /// Most columns a delimited-text file may have: 131,072 (docs/ingest.md, "Limits"). A header
+    /// with more fields is an ``IngestError`` `too-many-columns`; a data record with more is
+    /// rejected `too-many-columns`.
+    public static let maxColumns = IngestSession.maxColumns
+
     /// The whole pipeline over any byte input.
     static func run<I: ByteInput>(_ input: inout I, opener: @escaping @Sendable () throws -> I, name: String,
                                   options: IngestOptions, sink: AcceptedRowSink?,
@@ -164,6 +169,16 @@ public enum Ingest {
         }
 
         func parse(_ encoding: TextEncoding, validate: Bool) throws -> ParseOutcome {
+            do { return try parseOnce(encoding, validate: validate) } catch let e as ColumnLimitExceeded {
+                throw fileError(.tooManyColumns,
+                                "line \(e.line): the header record has \(e.count) fields, more than the limit of \(maxColumns) columns",
+                                "check the delimiter (--delimiter): this many fields usually means the file was split on the wrong character; "
+                                + "otherwise export the survey in parts of at most \(maxColumns) columns",
+                                encoding: encoding.reportName)
+            }
+        }
+
+        func parseOnce(_ encoding: TextEncoding, validate: Bool) throws -> ParseOutcome {
             if let splitPath, case .utf8 = encoding,
                let split = try ParallelSplit.parse(path: splitPath, encoding: encoding, validate: validate,
                                                    threshold: splitThreshold ?? options.splitThreshold,

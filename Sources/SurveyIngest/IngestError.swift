@@ -10,6 +10,8 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case parser
         case badOption = "bad-option"
         case unwritable
+        /// The header record has more fields than ``Ingest/maxColumns``.
+        case tooManyColumns = "too-many-columns"
     }
     public var code: Code
     public var path: String

@@ -9,10 +9,19 @@ protocol AcceptedRowSink: AnyObject {
 /// A record kept while the header layout is not yet known.
 private struct HeldRecord {
     var fields: FieldBuffer
+    /// Number of fields, including any beyond ``IngestSession/maxColumns``.
+    var count: Int
     var raw: [UInt8]
     var line: Int
     var issues: RecordIssues
     var unterminated: Bool
+}
+
+/// The header record has more than ``IngestSession/maxColumns`` fields; ``Ingest`` turns it into
+/// an ``IngestError`` `too-many-columns` naming the file.
+struct ColumnLimitExceeded: Error {
+    var line: Int
+    var count: Int
 }
 
 /// Applies the record policy (header rows, field counts, rejections, warnings) to the records a
@@ -57,6 +66,14 @@ final class IngestSession: RecordConsumer {
     /// table stores 31-bit offsets within a row.
     static let maxRecordBytes = Int(Int32.max)
 
+    /// Most fields a record may have (docs/ingest.md, "Limits"): 131,072 = 2¹⁷, eight times
+    /// Excel's 16,384 columns and above Stata/MP's 120,000 variables, so any table a spreadsheet
+    /// or statistics package holds passes. A header with more fields is an ``IngestError``
+    /// `too-many-columns`; a data record with more is rejected `too-many-columns`. The parsers
+    /// store at most this many fields of a record and only count the rest, so a record of
+    /// millions of empty fields costs at most 3 MiB of field spans, not 24 bytes per field.
+    static let maxColumns = 131_072
+
     init(validateRecords: Bool, sink: AcceptedRowSink?, onReject: ((IngestSummary.Rejection) throws -> Void)?) {
         self.validateRecords = validateRecords
         self.sink = sink
@@ -87,7 +104,7 @@ final class IngestSession: RecordConsumer {
                      unterminated: record.unterminated)
             return
         }
-        held.append(HeldRecord(fields: record.fields.copy(), raw: Array(record.raw), line: record.line,
+        held.append(HeldRecord(fields: record.fields.copy(), count: record.fields.count, raw: Array(record.raw), line: record.line,
                                issues: record.issues, unterminated: record.unterminated))
         if held.count == 3 { try decideHeader() }
     }
@@ -104,7 +121,9 @@ final class IngestSession: RecordConsumer {
 
     private func text(_ r: HeldRecord) -> [String] {
         if r.unterminated { return [String(decoding: r.raw, as: UTF8.self)] }
-        return (0..<r.fields.spans.count).map { r.fields.string($0) ?? "" }
+        // One view for all fields: `FieldBuffer.string(_:)` builds a view per call, which scans
+        // the spans, so calling it per field was quadratic in the number of columns.
+        return r.fields.withView { view in (0..<view.spans.count).map { view.string($0) ?? "" } }
     }
 
     private func decideHeader() throws {
@@ -117,6 +136,9 @@ final class IngestSession: RecordConsumer {
         if rows > usable.count { detected = .generic; rows = 1 }
         platform = detected
         let first = held[0]
+        if !first.unterminated && first.count > Self.maxColumns {
+            throw ColumnLimitExceeded(line: first.line, count: first.count)
+        }
         if first.unterminated {
             warnings.append(.init(code: "unterminated-quote", line: first.line,
                                   message: "the header record has a quote still open at end of file"))
@@ -191,6 +213,7 @@ final class IngestSession: RecordConsumer {
         if validateRecords && !UTF8Validation.isValid(raw) { return try reject("invalid-encoding", raw: raw, line: line) }
         if raw.count > Self.maxRecordBytes { return try reject("field-too-large", raw: raw, line: line) }
         let n = fields.count
+        if n > Self.maxColumns { return try reject("too-many-columns", raw: raw, line: line) }
         if n > columnCount {
             if fields.lastNonEmpty >= columnCount { return try reject("too-many-fields", raw: raw, line: line) }
             warn("trailing-empty-fields", line: line,

@@ -12,25 +12,31 @@ struct FieldSpan: Sendable, Equatable {
 struct FieldBuffer: Sendable {
     var bytes: [UInt8] = []
     var spans: [FieldSpan] = []
+    /// Fields beyond ``IngestSession/maxColumns``: counted, not stored (the record is rejected).
+    var overflow = 0
 
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         spans.removeAll(keepingCapacity: true)
+        overflow = 0
     }
 
     mutating func append(_ field: UnsafeBufferPointer<UInt8>) {
+        if spans.count >= IngestSession.maxColumns { overflow += 1; return }
         let start = bytes.count
         bytes.append(contentsOf: field)
         spans.append(FieldSpan(start: start, end: bytes.count, isNull: false))
     }
 
     mutating func append<S: Sequence>(contentsOf field: S, isNull: Bool) where S.Element == UInt8 {
+        if spans.count >= IngestSession.maxColumns { overflow += 1; return }
         let start = bytes.count
         bytes.append(contentsOf: field)
         spans.append(FieldSpan(start: start, end: bytes.count, isNull: isNull))
     }
 
     mutating func appendNull() {
+        if spans.count >= IngestSession.maxColumns { overflow += 1; return }
         spans.append(FieldSpan(start: bytes.count, end: bytes.count, isNull: true))
     }
 
@@ -45,7 +51,7 @@ struct FieldBuffer: Sendable {
     /// Calls `body` with an unsafe view of the fields.
     func withView<R>(_ body: (FieldsView) throws -> R) rethrows -> R {
         try bytes.withUnsafeBufferPointer { b in
-            try spans.withUnsafeBufferPointer { s in try body(FieldsView(bytes: b, spans: s)) }
+            try spans.withUnsafeBufferPointer { s in try body(FieldsView(bytes: b, spans: s, overflow: overflow)) }
         }
     }
 }
@@ -55,13 +61,14 @@ struct FieldsView {
     var bytes: UnsafeBufferPointer<UInt8>
     /// Field spans; empty when only the counts were kept (``LibCSVParser/copiesFieldBytes``).
     var spans: UnsafeBufferPointer<FieldSpan>
-    /// Number of fields.
+    /// Number of fields, including those beyond ``IngestSession/maxColumns`` that were counted
+    /// but not stored (then `count > spans.count`, and the record is rejected).
     var count: Int
-    /// Index of the last non-empty field, -1 when every field is empty.
+    /// Index of the last non-empty stored field, -1 when every stored field is empty.
     var lastNonEmpty: Int
 
-    init(bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>) {
-        self.bytes = bytes; self.spans = spans; count = spans.count
+    init(bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>, overflow: Int = 0) {
+        self.bytes = bytes; self.spans = spans; count = spans.count + overflow
         lastNonEmpty = spans.lastIndex { $0.start != $0.end } ?? -1
     }
 
@@ -84,7 +91,9 @@ struct FieldsView {
     }
 
     /// An owned copy.
-    func copy() -> FieldBuffer { FieldBuffer(bytes: Array(bytes), spans: Array(spans)) }
+    func copy() -> FieldBuffer {
+        FieldBuffer(bytes: Array(bytes), spans: Array(spans), overflow: spans.isEmpty ? 0 : count - spans.count)
+    }
 
     static var empty: FieldsView { FieldsView(count: 0, lastNonEmpty: -1) }
 }
@@ -98,6 +107,9 @@ struct FieldState {
     var spans: UnsafeMutablePointer<FieldSpan>
     var spanCapacity: Int
     var spanCount = 0
+    /// Fields beyond ``IngestSession/maxColumns`` in this record: counted, not stored, so that a
+    /// record of millions of empty fields costs no more than the limit's spans (24 bytes each).
+    var overflow = 0
     var recordEnded = false
     /// Length-only mode: number of fields and index of the last non-empty one.
     var countedFields = 0
@@ -114,9 +126,11 @@ struct FieldState {
 
     @inline(__always) mutating func append(_ data: UnsafeRawPointer?, _ len: Int) {
         if spanCount == spanCapacity {
-            let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: spanCapacity * 2)
+            if spanCapacity >= IngestSession.maxColumns { overflow += 1; return }
+            let capacity = min(spanCapacity * 2, IngestSession.maxColumns)
+            let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: capacity)
             grown.moveInitialize(from: spans, count: spanCount)
-            spans.deallocate(); spans = grown; spanCapacity *= 2
+            spans.deallocate(); spans = grown; spanCapacity = capacity
         }
         guard let data else {
             spans[spanCount] = FieldSpan(start: byteCount, end: byteCount, isNull: true)
@@ -145,7 +159,7 @@ struct FieldState {
 
     func view(copied: Bool) -> FieldsView {
         copied ? FieldsView(bytes: UnsafeBufferPointer(start: bytes, count: byteCount),
-                            spans: UnsafeBufferPointer(start: spans, count: spanCount))
+                            spans: UnsafeBufferPointer(start: spans, count: spanCount), overflow: overflow)
             : FieldsView(count: countedFields, lastNonEmpty: lastNonEmpty)
     }
 }
@@ -211,6 +225,7 @@ final class LibCSVParser {
     @inline(__always) func resetRecord() {
         state.pointee.byteCount = 0
         state.pointee.spanCount = 0
+        state.pointee.overflow = 0
         state.pointee.recordEnded = false
         state.pointee.countedFields = 0
         state.pointee.lastNonEmpty = -1

@@ -53,10 +53,12 @@ final class CSVFileWriter {
     init(path: String) throws {
         let url = URL(fileURLWithPath: path)
         self.path = path
-        self.tempPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        self.tempPath = TemporaryFiles.path(for: path)
+        TemporaryFiles.removeStale(besides: path)
+        TemporaryFiles.register(tempPath)
         guard FileManager.default.createFile(atPath: tempPath, contents: nil),
               let h = FileHandle(forWritingAtPath: tempPath) else {
+            TemporaryFiles.unregister(tempPath)
             throw IngestError(.unwritable, path: path, message: "cannot create the output file",
                               hint: "check that the folder exists and is writable")
         }
@@ -114,7 +116,7 @@ final class CSVFileWriter {
     func commit() throws {
         try flush()
         try? handle.close()
-        if rename(tempPath, path) != 0 {
+        if rename(tempPath, path) == 0 { TemporaryFiles.unregister(tempPath) } else {
             discard()
             throw IngestError(.unwritable, path: path, message: "cannot move the output into place",
                               hint: "check that the destination folder is writable")
@@ -125,5 +127,6 @@ final class CSVFileWriter {
     func discard() {
         try? handle.close()
         try? FileManager.default.removeItem(atPath: tempPath)
+        TemporaryFiles.unregister(tempPath)
     }
 }

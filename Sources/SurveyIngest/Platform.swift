@@ -107,11 +107,18 @@ enum PlatformDetection {
             }
         }
         var seen = Set<String>()
+        // Per base name, the next suffix to try: names only get taken, so the suffixes already
+        // tried stay taken, and resuming there keeps n copies of one name linear, not quadratic.
+        var nextSuffix: [String: Int] = [:]
         var out: [String] = []
         for name in names {
             var candidate = name
-            var k = 2
-            while seen.contains(candidate) { candidate = "\(name)~\(k)"; k += 1 }
+            var k = nextSuffix[name] ?? 2
+            if seen.contains(candidate) {
+                candidate = "\(name)~\(k)"
+                while seen.contains(candidate) { k += 1; candidate = "\(name)~\(k)" }
+                nextSuffix[name] = k + 1
+            }
             // A later raw name may equal an earlier generated one; the loop above then renames it.
             seen.insert(candidate); out.append(candidate)
         }

@@ -28,10 +28,15 @@ final class ReadStatReader {
     func parse(path: String, format: ReadStatFormat, options: IngestOptions, rowLimit: Int? = nil,
                onRow: @escaping ([String?], [String]) throws -> Void) throws -> (DataDictionary, [String]) {
         let session = ReadStatSession(format: format, onRow: onRow)
-        readstat_set_handler_character_encoding(parser, "UTF-8")
-        if let declared = Self.encodingName(options.encoding) {
-            readstat_set_file_character_encoding(parser, declared)
-        }
+        // ReadStat keeps the encoding pointers and reads them during the parse: a Swift string
+        // passed directly is a temporary C string, freed when the call returns (the address
+        // sanitizer caught `dta_ctx_init` reading freed memory; without it the parse failed at
+        // random with "unsupported character set"). Own copies live until the parse has ended.
+        let handlerEncoding = strdup("UTF-8")
+        let fileEncoding = Self.encodingName(options.encoding).flatMap { strdup($0) }
+        defer { free(handlerEncoding); free(fileEncoding) }
+        readstat_set_handler_character_encoding(parser, handlerEncoding)
+        if let fileEncoding { readstat_set_file_character_encoding(parser, fileEncoding) }
         if let rowLimit { readstat_set_row_limit(parser, rowLimit) }
         readstat_set_error_handler(parser) { message, ctx in
             guard let ctx, let message else { return }

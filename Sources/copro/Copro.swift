@@ -18,6 +18,7 @@ struct Copro: ParsableCommand {
     /// Runs the command line, mapping ArgumentParser's usage failures (its exit code 64) to the
     /// documented usage status 2; help and version requests still exit 0.
     static func main() {
+        InterruptHandling.install()
         do {
             var command = try parseAsRoot()
             try command.run()

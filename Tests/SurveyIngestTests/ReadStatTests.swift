@@ -144,3 +144,23 @@ enum ReadStatFixtures {
         #expect(ReadStatCells.float(2.121212) == "2.121212")
     }
 }
+
+/// Sanitizer finding (`make sanitize`, address sanitizer): ReadStat keeps the encoding names it is
+/// given and reads them during the parse, but they were Swift temporaries freed when the setter
+/// returned (`dta_ctx_init` read freed memory). In a normal build the parse then failed at random
+/// with "File has an unsupported character set", more often when other threads reused the memory.
+/// Reads the fixtures many times, concurrently, with and without a declared encoding.
+@Test func readStatEncodingNamesOutliveTheSetterCall() async throws {
+    let names = ["labels.sav", "labels.zsav", "labels.dta", "labels.por"]
+    let encodings: [IngestOptions.Encoding] = [.auto, .utf8]
+    try await withThrowingTaskGroup(of: Int.self) { group in
+        for round in 0..<24 {
+            let name = names[round % names.count], encoding = encodings[(round / names.count) % encodings.count]
+            group.addTask {
+                let result = try Ingest.read(path: ReadStatFixtures.path(name), options: IngestOptions(encoding: encoding))
+                return result.table.rowCount
+            }
+        }
+        for try await rows in group { #expect(rows == 4) }
+    }
+}
