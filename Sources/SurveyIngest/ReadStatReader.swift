@@ -71,17 +71,14 @@ final class ReadStatReader {
         }
 
         let ctx = Unmanaged.passUnretained(session).toOpaque()
-        // One ReadStat parse at a time in the process: ReadStat opens iconv converters per parse
-        // and does not document thread safety; concurrent parses (parallel tests) once failed with
-        // a spurious "unsupported character set".
-        let status: readstat_error_t = withExtendedLifetime(session) { ReadStatLock.shared.withLock {
+        let status: readstat_error_t = withExtendedLifetime(session) {
             switch format {
             case .sav, .zsav: readstat_parse_sav(parser, path, ctx)
             case .por: readstat_parse_por(parser, path, ctx)
             case .dta: readstat_parse_dta(parser, path, ctx)
             case .sas7bdat: readstat_parse_sas7bdat(parser, path, ctx)
             }
-        } }
+        }
         if let sinkError = session.sinkError { throw sinkError }
         if status != READSTAT_OK {
             let reported = String(cString: readstat_error_message(status))
@@ -218,9 +215,4 @@ final class ReadStatSession {
         default: return ReadStatCells.number(readstat_double_value(value), kind: kind, format: format)
         }
     }
-}
-
-/// Serialises ReadStat parses within the process.
-enum ReadStatLock {
-    static let shared = NSLock()
 }

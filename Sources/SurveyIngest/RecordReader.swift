@@ -98,8 +98,11 @@ final class RecordReader {
         guard let base = buf.baseAddress else { return nil }
         let d = delimiter
         var count = 0
+        var overflow = 0
         var start = from
         @inline(__always) func emit(_ end: Int) {
+            // As the other parsers: fields past the column limit are counted, not stored.
+            if count >= IngestSession.maxColumns { overflow += 1; start = end + 1; return }
             if count == plainCapacity {
                 let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: plainCapacity * 2)
                 grown.moveInitialize(from: plainSpans, count: count)
@@ -136,7 +139,7 @@ final class RecordReader {
         }
         emit(to)
         return FieldsView(bytes: UnsafeBufferPointer(rebasing: buf[from..<to]),
-                          spans: UnsafeBufferPointer(start: plainSpans, count: count))
+                          spans: UnsafeBufferPointer(start: plainSpans, count: count), overflow: overflow)
     }
 
     /// Counts the terminator ending physical line `line`.
