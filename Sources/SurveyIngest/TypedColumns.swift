@@ -173,16 +173,16 @@ public enum NumberSyntax {
     }
 }
 
-/// The growing storage of one requested column, reached through a raw pointer so that the
-/// per-cell path has no reference counting, uniqueness or exclusivity checks.
+/// The growing storage of one requested column, reached through a raw pointer (no exclusivity
+/// checks on the per-cell path). The values are a Swift array from the start, reserved once for
+/// the expected rows, so that the finished column is moved out, not copied (each page of it is
+/// touched once).
 struct ColumnState {
     var name: String
     var column: Int
     var kind: ColumnKind
-    var values: UnsafeMutablePointer<Double>? = nil
-    var codes: UnsafeMutablePointer<Int32>? = nil
-    var count = 0
-    var capacity = 0
+    var values: [Double] = []
+    var codes: [Int32] = []
     var missingRows: [Int] = []
     var firstInvalid: (row: Int, text: String)? = nil
     var levels: [String] = []
@@ -192,28 +192,16 @@ struct ColumnState {
     var smallLevels: [[UInt8]] = []
     var lastCode: Int32 = -1
 
-    @inline(__always) mutating func reserveOne() {
-        guard count == capacity else { return }
-        reserve(max(1024, capacity * 2))
-    }
+    /// Rows stored.
+    var count: Int { kind == .number ? values.count : codes.count }
 
-    /// Grows the storage to hold at least `grown` values.
-    mutating func reserve(_ grown: Int) {
-        guard grown > capacity else { return }
+    /// Reserves room for at least `wanted` rows.
+    mutating func reserve(_ wanted: Int) {
         switch kind {
-        case .number:
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: grown)
-            if let old = values { p.moveInitialize(from: old, count: count); old.deallocate() }
-            values = p
-        case .label:
-            let p = UnsafeMutablePointer<Int32>.allocate(capacity: grown)
-            if let old = codes { p.moveInitialize(from: old, count: count); old.deallocate() }
-            codes = p
+        case .number: values.reserveCapacity(wanted)
+        case .label: codes.reserveCapacity(wanted)
         }
-        capacity = grown
     }
-
-    func deallocate() { values?.deallocate(); codes?.deallocate() }
 }
 
 /// Accumulates typed columns row by row from cell bytes.
@@ -242,7 +230,6 @@ final class TypedColumnsBuilder {
     }
 
     deinit {
-        for k in 0..<slotCount { slots[k].deallocate() }
         slots.deinitialize(count: slotCount)
         slots.deallocate()
     }
@@ -254,28 +241,23 @@ final class TypedColumnsBuilder {
     @inline(__always)
     func add(_ cell: UnsafeBufferPointer<UInt8>?, slot k: Int) {
         let s = slots + k
-        s.pointee.reserveOne()
-        let i = s.pointee.count
-        s.pointee.count = i + 1
         if s.pointee.kind == .number {
-            guard let values = s.pointee.values else { return }
             switch NumberSyntax.parse(cell) {
             case .value(let v):
-                values[i] = v
+                s.pointee.values.append(v)
             case .missing:
-                values[i] = .nan
+                s.pointee.values.append(.nan)
                 s.pointee.missingRows.append(rows)
             case .invalid:
-                values[i] = .nan
+                s.pointee.values.append(.nan)
                 if s.pointee.firstInvalid == nil, let cell {
                     s.pointee.firstInvalid = (rows, String(decoding: cell, as: UTF8.self))
                 }
             }
             return
         }
-        guard let codes = s.pointee.codes else { return }
         guard let cell, !NumberSyntax.isBlank(cell) else {
-            codes[i] = -1
+            s.pointee.codes.append(-1)
             s.pointee.missingRows.append(rows)
             return
         }
@@ -284,7 +266,7 @@ final class TypedColumnsBuilder {
                guard let a = old.baseAddress, let b = cell.baseAddress else { return false }
                return memcmp(a, b, cell.count) == 0
            }) {
-            codes[i] = s.pointee.lastCode
+            s.pointee.codes.append(s.pointee.lastCode)
             return
         }
         // The first few levels are compared byte for byte before hashing (domains such as area
@@ -294,7 +276,7 @@ final class TypedColumnsBuilder {
                 guard let a = l.baseAddress, let b = cell.baseAddress else { return false }
                 return memcmp(a, b, cell.count) == 0
             }) {
-                codes[i] = Int32(j)
+                s.pointee.codes.append(Int32(j))
                 return
             }
         }
@@ -306,7 +288,7 @@ final class TypedColumnsBuilder {
             s.pointee.levels.append(text)
             if code < 8 { s.pointee.smallLevels.append(Array(cell)) }
         }
-        codes[i] = code
+        s.pointee.codes.append(code)
         s.pointee.lastLabel.removeAll(keepingCapacity: true)
         s.pointee.lastLabel.append(contentsOf: cell)
         s.pointee.lastCode = code
@@ -318,12 +300,11 @@ final class TypedColumnsBuilder {
     func append(_ other: TypedColumnsBuilder, lineOffset: Int) {
         for k in 0..<min(slotCount, other.slotCount) {
             let s = slots + k, o = other.slots[k]
-            s.pointee.reserve(s.pointee.count + o.count)
             let base = s.pointee.count
-            if let from = o.values, let to = s.pointee.values {
-                (to + base).update(from: from, count: o.count)
-            }
-            if let from = o.codes, let to = s.pointee.codes {
+            s.pointee.reserve(base + o.count)
+            if o.kind == .number {
+                s.pointee.values.append(contentsOf: o.values)
+            } else {
                 var map = [Int32](repeating: -1, count: o.levels.count)
                 for (j, level) in o.levels.enumerated() {
                     if let c = s.pointee.index[level] { map[j] = c } else {
@@ -334,16 +315,14 @@ final class TypedColumnsBuilder {
                         map[j] = c
                     }
                 }
-                for i in 0..<o.count { to[base + i] = from[i] < 0 ? -1 : map[Int(from[i])] }
+                s.pointee.codes.append(contentsOf: o.codes.lazy.map { $0 < 0 ? -1 : map[Int($0)] })
                 s.pointee.lastCode = -1
             }
-            s.pointee.count += o.count
             // Free the other half's column now (peak: the columns plus one).
-            other.slots[k].deallocate()
-            other.slots[k].values = nil; other.slots[k].codes = nil; other.slots[k].count = 0; other.slots[k].capacity = 0
-            s.pointee.missingRows += o.missingRows.map { $0 + rows }
+            other.slots[k].values = []; other.slots[k].codes = []
+            s.pointee.missingRows += o.missingRows.map { $0 + base }
             if s.pointee.firstInvalid == nil, let bad = o.firstInvalid {
-                s.pointee.firstInvalid = (bad.row + rows, bad.text)
+                s.pointee.firstInvalid = (bad.row + base, bad.text)
             }
         }
         lines += other.lines.map { $0 + lineOffset }
@@ -365,27 +344,18 @@ final class TypedColumnsBuilder {
     /// The typed columns; moves the storage out (call once).
     func finish() -> TypedColumns {
         var numbers: [String: NumberColumn] = [:], labels: [String: LabelColumn] = [:]
-        // Each column's storage is freed as soon as it is copied, so the peak is the columns plus one.
-        func moved<T>(_ p: UnsafeMutablePointer<T>?, _ count: Int) -> [T] {
-            guard let p else { return [] }
-            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                if let b = buffer.baseAddress { b.moveInitialize(from: p, count: count) }
-                initialized = count
-            }
-        }
+        // The arrays move out (this builder keeps no reference, so no copy is made).
         for k in 0..<slotCount {
             let s = slots + k
-            let count = s.pointee.count
             switch s.pointee.kind {
             case .number:
-                numbers[s.pointee.name] = NumberColumn(values: moved(s.pointee.values, count), missingRows: s.pointee.missingRows,
+                numbers[s.pointee.name] = NumberColumn(values: s.pointee.values, missingRows: s.pointee.missingRows,
                                                        firstInvalid: s.pointee.firstInvalid)
             case .label:
-                labels[s.pointee.name] = LabelColumn(codes: moved(s.pointee.codes, count), levels: s.pointee.levels,
+                labels[s.pointee.name] = LabelColumn(codes: s.pointee.codes, levels: s.pointee.levels,
                                                      missingRows: s.pointee.missingRows)
             }
-            s.pointee.deallocate()
-            s.pointee.values = nil; s.pointee.codes = nil; s.pointee.count = 0; s.pointee.capacity = 0
+            s.pointee.values = []; s.pointee.codes = []
         }
         return TypedColumns(columns: columns, rowCount: rows, lines: lines, numbers: numbers, labels: labels)
     }
