@@ -37,6 +37,7 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                 }
             }
         }
+        checkTypedColumns(bytes, result)
     } catch is IngestError {
         // A typed error is an accepted outcome.
     } catch {
@@ -58,5 +59,46 @@ func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
             }
             return nil
         }
+    }
+}
+
+/// Typed columns (what `copro estimate` reads): every column as numbers and as labels, built from
+/// the table and read again from a file by `Ingest.readColumns` (the quote-free fast path, the
+/// streaming sink), must agree; every number is what `Double(String)` makes of the trimmed cell.
+func checkTypedColumns(_ bytes: [UInt8], _ result: IngestResult) {
+    let table = result.table
+    let requests = table.columns.flatMap { [ColumnRequest($0, .number), ColumnRequest($0, .label)] }
+    let typed = TypedColumns(table: table, requests: requests)
+    invariant(typed.rowCount == table.rowCount, "typed rows \(typed.rowCount) != table rows \(table.rowCount)")
+    for (c, name) in table.columns.enumerated() {
+        guard let numbers = typed.numbers[name], let labels = typed.labels[name] else { continue }
+        invariant(numbers.values.count == table.rowCount && labels.codes.count == table.rowCount, "column \(name): length")
+        for r in 0..<table.rowCount {
+            let text = table[r, c]
+            let trimmed = text.map { NumberSyntax.trimmedBlanks($0) } ?? ""
+            let expected: Double? = trimmed.isEmpty ? nil : Double(trimmed).flatMap { $0.isFinite ? $0 : nil }
+            let got = numbers.values[r]
+            if let expected {
+                invariant(got == expected && got.sign == expected.sign, "row \(r) column \(name): \(got) != Double(\"\(trimmed)\")")
+            } else {
+                invariant(got.isNaN, "row \(r) column \(name): \(got) for a missing or invalid cell")
+            }
+            let code = labels.codes[r]
+            if trimmed.isEmpty {
+                invariant(code == -1, "row \(r) column \(name): a blank cell has a label code")
+            } else {
+                invariant(code >= 0 && labels.levels[Int(code)] == text, "row \(r) column \(name): wrong label")
+            }
+        }
+    }
+    let path = scratchFile(bytes, suffix: "-columns.csv")
+    defer { unlink(path) }
+    do {
+        let (read, summary) = try Ingest.readColumns(path: path) { _ in requests }
+        invariant(summary.acceptedRows == result.summary.acceptedRows, "readColumns accepted \(summary.acceptedRows) != \(result.summary.acceptedRows)")
+        invariant(read.numbers == typed.numbers, "readColumns numbers differ from the table's")
+        invariant(read.labels == typed.labels, "readColumns labels differ from the table's")
+    } catch {
+        invariant(false, "readColumns threw \(error) where read(bytes:) succeeded")
     }
 }
