@@ -21,6 +21,82 @@ public struct XLSXSheet: Sendable, Equatable {
 /// boolean (`t="b"`, read as `TRUE`/`FALSE`) or a number (whole numbers are written without `.0`).
 /// Formulas are not evaluated; their cached value is used.
 public enum XLSXReader {
+    /// Largest workbook part read (uncompressed bytes): 256 MiB, far above any form, so that a
+    /// forged size or a "zip bomb" is an error instead of a memory exhaustion.
+    static let maxPartBytes: UInt64 = 256 << 20
+
+    /// Why a part could not be extracted (reported inside an `xlsform-read` error).
+    enum ExtractError: Error, CustomStringConvertible {
+        case noLocalHeader, truncated, tooLarge(UInt64), longerThanDeclared(UInt64), sizeMismatch(Int, UInt64), checksum, unsupportedMethod
+        var description: String {
+            switch self {
+            case .noLocalHeader: "its local header is missing"
+            case .truncated: "its compressed data ends before the deflate stream does (a truncated or damaged file)"
+            case let .tooLarge(n): "it declares \(n) bytes, more than the \(XLSXReader.maxPartBytes >> 20) MiB a workbook part may have"
+            case let .longerThanDeclared(declared): "it decompresses to more than the \(declared) bytes its header declares"
+            case let .sizeMismatch(got, declared): "it holds \(got) bytes, not the \(declared) its header declares"
+            case .checksum: "its CRC-32 does not match"
+            case .unsupportedMethod: "it is compressed with a method other than deflate"
+            }
+        }
+    }
+
+    /// The bytes of `entry`, decompressed from the archive's bytes `file`, with a provider that
+    /// refuses to read past the entry's compressed data.
+    ///
+    /// Not `Archive.extract`: ZIPFoundation 0.9.20's inflate loop (`Data.decode`, non-Apple
+    /// platforms) asks its provider for more input until the deflate stream ends; at the end of
+    /// the file the provider returns nothing and the loop spins forever (fuzzing finding
+    /// `xlsform-timeout-689019cc…`: a workbook whose last part has a damaged deflate stream).
+    /// Here the provider throws instead, and sizes and the CRC-32 are checked.
+    static func extract(_ entry: Entry, from file: [UInt8]) throws -> Data {
+        guard entry.uncompressedSize <= maxPartBytes else { throw ExtractError.tooLarge(entry.uncompressedSize) }
+        let compressed = try compressedBytes(of: entry, in: file)
+        var out = Data()
+        if entry.isCompressed {
+            let size = compressed.count
+            _ = try Data.decompress(size: Int64(size), bufferSize: 1 << 15, skipCRC32: true, provider: { position, chunk in
+                let start = Int(position)
+                guard start < size else { throw ExtractError.truncated }
+                // Always `chunk` bytes: the inflate loop sets `avail_in` to the buffer size, not
+                // to the chunk's length, so a short last chunk is padded with zeros.
+                var piece = compressed.subdata(in: start..<min(size, start + chunk))
+                if piece.count < chunk { piece.append(Data(count: chunk - piece.count)) }
+                return piece
+            }, consumer: { part in
+                out.append(part)
+                if UInt64(out.count) > entry.uncompressedSize { throw ExtractError.longerThanDeclared(entry.uncompressedSize) }
+            })
+        } else {
+            out = compressed
+        }
+        guard UInt64(out.count) == entry.uncompressedSize else { throw ExtractError.sizeMismatch(out.count, entry.uncompressedSize) }
+        guard out.crc32(checksum: 0) == entry.checksum else { throw ExtractError.checksum }
+        return out
+    }
+
+    /// The compressed data of `entry`: found from its local file header (signature `PK\3\4`, the
+    /// same path), which ZIPFoundation does not expose; APPNOTE.TXT 4.3.7.
+    private static func compressedBytes(of entry: Entry, in bytes: [UInt8]) throws -> Data {
+        let name = Array(entry.path.utf8)
+        let size = Int(clamping: entry.compressedSize)
+        func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
+        var i = 0
+        while i + 30 <= bytes.count {
+            if bytes[i] == 0x50 && bytes[i + 1] == 0x4B && bytes[i + 2] == 3 && bytes[i + 3] == 4 {
+                let method = u16(i + 8), nameLength = u16(i + 26), extraLength = u16(i + 28)
+                let start = i + 30 + nameLength + extraLength
+                if i + 30 + nameLength <= bytes.count && Array(bytes[(i + 30)..<(i + 30 + nameLength)]) == name {
+                    guard method == 0 || method == 8 else { throw ExtractError.unsupportedMethod }
+                    guard start <= bytes.count, size <= bytes.count - start else { throw ExtractError.truncated }
+                    return Data(bytes[start..<(start + size)])
+                }
+            }
+            i += 1
+        }
+        throw ExtractError.noLocalHeader
+    }
+
     /// Reads all sheets of the workbook at `path`, in workbook order.
     /// - Throws: ``InstrumentError`` `.xlsformRead` when the file is not a readable workbook.
     public static func read(path: String) throws -> [XLSXSheet] {
@@ -34,15 +110,20 @@ public enum XLSXReader {
             throw InstrumentError(.xlsformRead, file: path, message: "not a readable .xlsx (zip) file",
                                   hint: "save the form from Excel, LibreOffice or Google Sheets as .xlsx")
         }
+        // The whole file, for ``extract(_:from:)``; a form is small, and the size is checked.
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw InstrumentError(.xlsformRead, file: path, message: "cannot read the workbook: \(error.localizedDescription)")
+        }
         func entry(_ name: String) throws -> Data? {
             guard let e = archive[name] else { return nil }
-            var data = Data()
             do {
-                _ = try archive.extract(e, skipCRC32: false) { data.append($0) }
+                return try extract(e, from: bytes)
             } catch {
                 throw InstrumentError(.xlsformRead, file: path, message: "cannot extract \(name) from the workbook: \(error)")
             }
-            return data
         }
         guard let workbook = try entry("xl/workbook.xml") else {
             throw InstrumentError(.xlsformRead, file: path, message: "the archive has no xl/workbook.xml; it is not an .xlsx workbook")

@@ -44,8 +44,8 @@ func peakResidentBytes() -> Int {
 
 @Suite struct IngestRobustnessTests {
     /// The streaming summary (no table kept) over a generated export: every row is counted and the
-    /// peak memory grows by far less than the input. Default 64 MiB; `COPRO_HUGE_MIB=4096` for
-    /// a 4 GiB stream (docs/robustness.md records such a run).
+    /// peak memory grows by far less than the input. Default 64 MiB; `COPRO_HUGE_MIB=2048` for
+    /// a 2 GiB stream (docs/robustness.md records such a run).
     @Test(.disabled(if: Sanitizers.active != nil, Sanitizers.rssReason))
     func streamingSummaryMemoryIsBounded() throws {
         let mib = ProcessInfo.processInfo.environment["COPRO_HUGE_MIB"].flatMap(Int.init) ?? 64

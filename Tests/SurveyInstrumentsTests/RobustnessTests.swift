@@ -78,3 +78,19 @@ import Testing
     let error = #expect(throws: InstrumentError.self) { try XLSForm.importForm(path: path) }
     #expect(error?.code == .xlsformRead)
 }
+
+/// Fuzzing finding (xlsform, 10-minute run): `xlsform-timeout-689019cc…`, a workbook whose last
+/// part (`xl/sharedStrings.xml`) has a deflate stream that never ends. ZIPFoundation's inflate
+/// loop then asked for input past the end of the file forever (a hang, not a crash). The reader
+/// now extracts parts with a provider that stops at the part's compressed size: an
+/// `xlsform-read` error naming the part, at once.
+@Test func fuzzFindingUnterminatedDeflateStreamIsAnError() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/fuzz-xlsform-unterminated-deflate.xlsx").path
+    let start = Date()
+    let error = #expect(throws: InstrumentError.self) { try XLSForm.importForm(path: path) }
+    #expect(error?.code == .xlsformRead)
+    #expect(error?.message.contains("xl/sharedStrings.xml") == true, "\(error?.message ?? "")")
+    #expect(Date().timeIntervalSince(start) < 20)
+}
+
