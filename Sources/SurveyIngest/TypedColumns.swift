@@ -436,6 +436,8 @@ extension Ingest {
     /// Reads only the columns `select` asks for (given the file's reported column names), typed,
     /// with the same record policy and account as ``read(path:options:)`` (the summary's accepted
     /// rows are the rows of the result). Memory: the typed columns plus the parser's window.
+    /// Files of at least 32 MiB are parsed in two halves on two threads; the file is not hashed
+    /// (`summary.sha256` is empty).
     ///
     /// - Throws: ``IngestError`` as ``read(path:options:)``.
     public static func readColumns(path: String, options: IngestOptions = .init(),
