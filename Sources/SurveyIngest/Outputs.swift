@@ -51,7 +51,6 @@ final class CSVFileWriter {
     private var buffer: [UInt8] = []
 
     init(path: String) throws {
-        let url = URL(fileURLWithPath: path)
         self.path = path
         self.tempPath = TemporaryFiles.path(for: path)
         TemporaryFiles.removeStale(besides: path)

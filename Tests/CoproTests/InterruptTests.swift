@@ -15,7 +15,7 @@ import Testing
         let row = Array("0000000,some free text of a respondent; padded to sixty-four by\n".utf8)
         var block: [UInt8] = []
         for _ in 0..<16_384 { block.append(contentsOf: row) }
-        FileManager.default.createFile(atPath: url.path, contents: Data("id,text\n".utf8))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data("id,text\n".utf8))
         let h = try FileHandle(forWritingTo: url)
         defer { try? h.close() }
         try h.seekToEnd()
