@@ -136,6 +136,12 @@ public enum NumberSyntax {
         return .value(negative ? -v : v)
     }
 
+    /// Parses a cell's text (`nil`: an absent or unquoted-empty cell), as ``parse(_:)-(UnsafeBufferPointer<UInt8>?)``.
+    public static func parse(_ cell: String?) -> Parsed {
+        guard var text = cell else { return .missing }
+        return text.withUTF8 { parse($0) }
+    }
+
     /// Exact powers of ten 10⁰ … 10²² (all representable in binary64).
     private static let powersOfTen: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,

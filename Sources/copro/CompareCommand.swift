@@ -160,14 +160,21 @@ struct CompareRun {
                 return cell
             }
         }
-        /// Numbers parsed strictly (no thousands separators, units or decimal commas); missing → NaN.
+        /// Numbers parsed strictly (``NumberSyntax``: no thousands separators, units or decimal
+        /// commas); missing → NaN.
         func numbers(_ name: String, required: Bool = false) throws -> [Double] {
-            try labels(name, required: required).enumerated().map { i, cell in
-                guard let cell else { return .nan }
-                guard let v = Double(cell), v.isFinite else {
+            let j = try index(name)
+            return try (0..<raw.rowCount).map { i in
+                switch NumberSyntax.parse(raw[i, j]) {
+                case .value(let v):
+                    return v
+                case .missing:
+                    if required { throw EstimateInputError(message: "\(where_(i)), column \"\(name)\": value is missing") }
+                    return .nan
+                case .invalid:
+                    let cell = NumberSyntax.trimmedBlanks(raw[i, j] ?? "")
                     throw EstimateInputError(message: "\(where_(i)), column \"\(name)\": \"\(cell)\" is not a number")
                 }
-                return v
             }
         }
     }

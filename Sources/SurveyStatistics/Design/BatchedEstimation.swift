@@ -311,12 +311,13 @@ extension SurveyDesign {
             return linearizedBatch(ys, vars: vars, plan: plan, statistic: statistic)
         }
         let groups = [Array(vars[..<h]), Array(vars[h...])]
-        let parts = BatchParts()
+        let parts = ResultPair<(values: [Double], totals: [Double], padded: Int, sumW: [Double])>()
         DispatchQueue.concurrentPerform(iterations: 2) { g in
-            let r = linearizedBatch(ys, vars: groups[g], plan: plan, statistic: statistic)
-            parts.set(g, r)
+            parts.set(g, linearizedBatch(ys, vars: groups[g], plan: plan, statistic: statistic))
         }
-        let (a, b) = parts.both()
+        let empty = (values: [Double](), totals: [Double](), padded: 0, sumW: [Double]())
+        let (first, second) = parts.both()
+        let a = first ?? empty, b = second ?? empty
         let P = a.padded + b.padded
         let D = plan.domainCount, C = stages[0].clusterCount
         var values = [Double](repeating: 0, count: D * P), sumW = [Double](repeating: 0, count: D * P)
@@ -663,16 +664,11 @@ private struct SharedOutput: @unchecked Sendable {
     let sumW: UnsafeMutablePointer<Double>
 }
 
-/// The two variable groups' results of ``SurveyDesign/linearizedBatchOnTwoThreads``.
-private final class BatchParts: @unchecked Sendable {
-    typealias Part = (values: [Double], totals: [Double], padded: Int, sumW: [Double])
+/// The results of two workers (`concurrentPerform(iterations: 2)`), each setting its own slot.
+final class ResultPair<T>: @unchecked Sendable {
     private let lock = NSLock()
-    private var parts: [Part?] = [nil, nil]
-    func set(_ k: Int, _ p: Part) { lock.withLock { parts[k] = p } }
-    func both() -> (Part, Part) {
-        lock.withLock {
-            let empty: Part = ([], [], 0, [])
-            return (parts[0] ?? empty, parts[1] ?? empty)
-        }
-    }
+    private var slots: [T?] = [nil, nil]
+    func set(_ k: Int, _ value: T) { lock.withLock { slots[k] = value } }
+    /// Both results; call after the workers have finished.
+    func both() -> (T?, T?) { lock.withLock { (slots[0], slots[1]) } }
 }

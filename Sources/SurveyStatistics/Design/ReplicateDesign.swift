@@ -211,12 +211,12 @@ public struct ReplicateDesign: DesignBasedVariance {
         // summation order, immaterial to the rank decision; see ``rank(ofGram:count:)``).
         guard rows.count >= 40_000 else { return gram(columns, rows: rows[...]) }
         let half = rows.count / 2
-        let parts = GramParts()
+        let parts = ResultPair<[Double]>()
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             parts.set(k, gram(columns, rows: k == 0 ? rows[..<half] : rows[half...]))
         }
         let (a, b) = parts.both()
-        return zip(a, b).map { $0 + $1 }
+        return zip(a ?? [], b ?? []).map { $0 + $1 }
     }
 
     /// The Gram matrix over `rows`, on this thread.
@@ -624,12 +624,4 @@ final class DomainRankCache: @unchecked Sendable {
         }
         return r
     }
-}
-
-/// The two halves' Gram matrices, set by two workers.
-private final class GramParts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var parts: [[Double]] = [[], []]
-    func set(_ k: Int, _ g: [Double]) { lock.withLock { parts[k] = g } }
-    func both() -> ([Double], [Double]) { lock.withLock { (parts[0], parts[1]) } }
 }
