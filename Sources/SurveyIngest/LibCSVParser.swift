@@ -66,15 +66,20 @@ struct FieldsView {
     var count: Int
     /// Index of the last non-empty stored field, -1 when every stored field is empty.
     var lastNonEmpty: Int
+    /// Bytes that may be read from `bytes.baseAddress` (at least `bytes.count`): word-at-a-time
+    /// readers may look past a field's end, never past this.
+    var readableCount: Int
 
-    init(bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>, overflow: Int = 0) {
+    init(bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<FieldSpan>, overflow: Int = 0,
+         readableCount: Int? = nil) {
         self.bytes = bytes; self.spans = spans; count = spans.count + overflow
         lastNonEmpty = spans.lastIndex { $0.start != $0.end } ?? -1
+        self.readableCount = max(bytes.count, readableCount ?? 0)
     }
 
     init(count: Int, lastNonEmpty: Int) {
         bytes = UnsafeBufferPointer(start: nil, count: 0); spans = UnsafeBufferPointer(start: nil, count: 0)
-        self.count = count; self.lastNonEmpty = lastNonEmpty
+        self.count = count; self.lastNonEmpty = lastNonEmpty; readableCount = 0
     }
     /// Total bytes of all fields.
     var byteCount: Int { bytes.count }

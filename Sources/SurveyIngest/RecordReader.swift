@@ -139,7 +139,8 @@ final class RecordReader {
         }
         emit(to)
         return FieldsView(bytes: UnsafeBufferPointer(rebasing: buf[from..<to]),
-                          spans: UnsafeBufferPointer(start: plainSpans, count: count), overflow: overflow)
+                          spans: UnsafeBufferPointer(start: plainSpans, count: count), overflow: overflow,
+                          readableCount: buf.count - from)
     }
 
     /// Counts the terminator ending physical line `line`.

@@ -136,6 +136,47 @@ public enum NumberSyntax {
         return .value(negative ? -v : v)
     }
 
+    /// The value of a cell of 1 to 8 bytes that is `digits` or `digits.digits` (no sign, no
+    /// blanks), read as one 64-bit word; `nil` for any other cell (which ``parse(_:)-(UnsafeBufferPointer<UInt8>?)``
+    /// then handles). The caller guarantees that 8 bytes may be read at `p`.
+    ///
+    /// Same result as ``parse(_:)-(UnsafeBufferPointer<UInt8>?)``: the mantissa m (at most 8 digits,
+    /// so m < 10⁸ < 2⁵³) and the decimal count k are the same, and the value is the same single
+    /// division m / 10^k. The digits are combined by the SWAR multiplications of Lemire, "Faster
+    /// integer parsing" (2018): pairs, then quadruples, then the eight.
+    @inline(__always)
+    static func shortDecimal(_ p: UnsafePointer<UInt8>, count n: Int) -> Double? {
+        guard n >= 1 && n <= 8 else { return nil }
+        let highs: UInt64 = 0x8080_8080_8080_8080, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let keep: UInt64 = n == 8 ? ~0 : (1 &<< UInt64(8 * n)) &- 1
+        let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self).littleEndian & keep
+        // Digit bytes become 0…9; bytes past the cell stay 0.
+        var digits = w ^ (0x3030_3030_3030_3030 & keep)
+        // The high bit of every byte that is a '.' (exact: no carry crosses a byte).
+        let t = w ^ 0x2E2E_2E2E_2E2E_2E2E
+        let dots = ~(((t & low7) &+ low7) | t | low7) & keep
+        var count = n, decimals = 0
+        if dots != 0 {
+            let d = dots.trailingZeroBitCount >> 3
+            // One dot, with a digit on each side ("5." and ".5" take the general route).
+            guard dots & (dots &- 1) == 0, d > 0, d < n - 1 else { return nil }
+            decimals = n - 1 - d
+            count = n - 1
+            let below: UInt64 = (1 &<< UInt64(8 * d)) &- 1
+            digits = (digits & below) | ((digits >> 8) & ~below)
+        }
+        // Every byte must now be 0…9: adding 0x76 sets the high bit of a byte ≥ 10.
+        guard (((digits & low7) &+ 0x7676_7676_7676_7676) | digits) & highs == 0 else { return nil }
+        // Eight digits, the first (most significant) in the lowest byte, padded with leading zeros.
+        var v = digits &<< UInt64(8 * (8 - count))
+        v = (v &* 10) &+ (v >> 8)
+        let pairs: UInt64 = 0x0000_00FF_0000_00FF
+        let outer: UInt64 = 100 + (1_000_000 << 32), inner: UInt64 = 1 + (10_000 << 32)
+        v = ((v & pairs) &* outer &+ ((v >> 16) & pairs) &* inner) >> 32
+        let m = Double(bitPattern: 0x4330_0000_0000_0000 | v) - 4_503_599_627_370_496.0
+        return decimals == 0 ? m : m / powersOfTen[decimals]
+    }
+
     /// Parses a cell's text (`nil`: an absent or unquoted-empty cell), as ``parse(_:)-(UnsafeBufferPointer<UInt8>?)``.
     public static func parse(_ cell: String?) -> Parsed {
         guard var text = cell else { return .missing }
@@ -182,11 +223,13 @@ public enum NumberSyntax {
 /// The growing storage of one requested column, reached through a raw pointer (no exclusivity
 /// checks on the per-cell path). The values are a Swift array from the start, reserved once for
 /// the expected rows, so that the finished column is moved out, not copied (each page of it is
-/// touched once).
+/// touched once). Numbers reach it a block at a time (``TypedColumnsBuilder``).
 struct ColumnState {
     var name: String
     var column: Int
     var kind: ColumnKind
+    /// For a number column, its row of the builder's block.
+    var blockIndex = -1
     var values: [Double] = []
     var codes: [Int32] = []
     var missingRows: [Int] = []
@@ -198,7 +241,7 @@ struct ColumnState {
     var smallLevels: [[UInt8]] = []
     var lastCode: Int32 = -1
 
-    /// Rows stored.
+    /// Rows stored (after the builder's block is flushed).
     var count: Int { kind == .number ? values.count : codes.count }
 
     /// Reserves room for at least `wanted` rows.
@@ -211,6 +254,10 @@ struct ColumnState {
 }
 
 /// Accumulates typed columns row by row from cell bytes.
+///
+/// Numbers and line numbers go first to a block of ``blockRows`` rows (plain memory, one row of
+/// it per number column) and are appended to the columns' arrays a block at a time: the per-cell
+/// path is then one store, with no array growth or uniqueness check.
 final class TypedColumnsBuilder {
     let columns: [String]
     /// Number of requested columns found in `columns`.
@@ -219,6 +266,14 @@ final class TypedColumnsBuilder {
     let slots: UnsafeMutablePointer<ColumnState>
     private(set) var rows = 0
     private var lines: [Int] = []
+    /// Rows per block.
+    static let blockRows = 1024
+    /// Number columns' values of the rows not yet flushed: `block[j * blockRows + r]`.
+    private let block: UnsafeMutablePointer<Double>
+    private let blockLines: UnsafeMutablePointer<Int>
+    private let numberSlots: [Int]
+    /// Rows in the block.
+    private var blockCount = 0
 
     init(columns: [String], requests: [ColumnRequest]) {
         self.columns = columns
@@ -226,22 +281,50 @@ final class TypedColumnsBuilder {
         for (j, name) in columns.enumerated() where firstIndex[name] == nil { firstIndex[name] = j }
         var seen = Set<String>()
         var states: [ColumnState] = []
+        var numberSlots: [Int] = []
         for r in requests {
             guard let j = firstIndex[r.name], seen.insert("\(r.kind == .number ? "n" : "l"):\(r.name)").inserted else { continue }
-            states.append(ColumnState(name: r.name, column: j, kind: r.kind))
+            var state = ColumnState(name: r.name, column: j, kind: r.kind)
+            if r.kind == .number { state.blockIndex = numberSlots.count; numberSlots.append(states.count) }
+            states.append(state)
         }
         slotCount = states.count
         slots = .allocate(capacity: max(states.count, 1))
         slots.initialize(from: states, count: states.count)
+        self.numberSlots = numberSlots
+        block = .allocate(capacity: max(numberSlots.count, 1) * Self.blockRows)
+        blockLines = .allocate(capacity: Self.blockRows)
     }
 
     deinit {
         slots.deinitialize(count: slotCount)
         slots.deallocate()
+        block.deallocate()
+        blockLines.deallocate()
     }
 
     /// The source column of slot `k`.
     @inline(__always) func column(_ k: Int) -> Int { slots[k].column }
+
+    /// Whether slot `k` is read as numbers.
+    @inline(__always) func isNumber(_ k: Int) -> Bool { slots[k].blockIndex >= 0 }
+
+    /// Stores the value of number slot `k` for the current row.
+    @inline(__always) func store(_ v: Double, slot k: Int) {
+        block[slots[k].blockIndex &* Self.blockRows &+ blockCount] = v
+    }
+
+    /// Moves the block's rows into the columns.
+    private func flush() {
+        guard blockCount > 0 else { return }
+        for k in numberSlots {
+            let s = slots + k
+            s.pointee.values.append(contentsOf: UnsafeBufferPointer(start: block + s.pointee.blockIndex * Self.blockRows,
+                                                                     count: blockCount))
+        }
+        lines.append(contentsOf: UnsafeBufferPointer(start: blockLines, count: blockCount))
+        blockCount = 0
+    }
 
     /// Adds the cell of slot `k` for the current row (`nil`: absent or unquoted-empty).
     @inline(__always)
@@ -250,12 +333,12 @@ final class TypedColumnsBuilder {
         if s.pointee.kind == .number {
             switch NumberSyntax.parse(cell) {
             case .value(let v):
-                s.pointee.values.append(v)
+                store(v, slot: k)
             case .missing:
-                s.pointee.values.append(.nan)
+                store(.nan, slot: k)
                 s.pointee.missingRows.append(rows)
             case .invalid:
-                s.pointee.values.append(.nan)
+                store(.nan, slot: k)
                 if s.pointee.firstInvalid == nil, let cell {
                     s.pointee.firstInvalid = (rows, String(decoding: cell, as: UTF8.self))
                 }
@@ -304,6 +387,8 @@ final class TypedColumnsBuilder {
     /// rows: values and codes (remapped to this builder's levels, new levels in their order of
     /// first appearance), missing rows, first invalid cell, and lines shifted by `lineOffset`.
     func append(_ other: TypedColumnsBuilder, lineOffset: Int) {
+        flush()
+        other.flush()
         for k in 0..<min(slotCount, other.slotCount) {
             let s = slots + k, o = other.slots[k]
             let base = s.pointee.count
@@ -342,13 +427,16 @@ final class TypedColumnsBuilder {
         lines.reserveCapacity(wanted)
     }
 
-    func endRow(line: Int) {
+    @inline(__always) func endRow(line: Int) {
+        blockLines[blockCount] = line
         rows += 1
-        lines.append(line)
+        blockCount += 1
+        if blockCount == Self.blockRows { flush() }
     }
 
     /// The typed columns; moves the storage out (call once).
     func finish() -> TypedColumns {
+        flush()
         var numbers: [String: NumberColumn] = [:], labels: [String: LabelColumn] = [:]
         // The arrays move out (this builder keeps no reference, so no copy is made).
         for k in 0..<slotCount {
@@ -404,9 +492,17 @@ final class TypedColumnsSink: SplittableSink {
     func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
         let b = builder
         let spans = fields.spans
+        let readable = fields.readableCount
         for k in 0..<b.slotCount {
             let c = b.column(k)
             if c < spans.count, !spans[c].isNull {
+                // Short plain decimals (the bulk of survey numbers) are read a word at a time.
+                let span = spans[c]
+                if b.isNumber(k), span.start &+ 8 <= readable, let base = fields.bytes.baseAddress,
+                   let v = NumberSyntax.shortDecimal(base + span.start, count: span.end &- span.start) {
+                    b.store(v, slot: k)
+                    continue
+                }
                 b.add(fields.field(c), slot: k)
             } else {
                 b.add(nil, slot: k)

@@ -54,6 +54,47 @@ private func same(_ a: NumberSyntax.Parsed, _ b: NumberSyntax.Parsed) -> Bool {
     }
 }
 
+/// ``NumberSyntax/shortDecimal(_:count:)`` on `text` followed by `tail` (bytes it must ignore).
+private func shortDecimal(_ text: String, tail: [UInt8]) -> Double? {
+    let bytes = Array(text.utf8) + tail + [UInt8](repeating: 0x39, count: 8)
+    return bytes.withUnsafeBufferPointer { NumberSyntax.shortDecimal($0.baseAddress!, count: text.utf8.count) }
+}
+
+/// Whether `text` is what the word-at-a-time path must take: 1…8 bytes, `digits` or `digits.digits`.
+private func isShortPlainDecimal(_ text: String) -> Bool {
+    let b = Array(text.utf8)
+    guard (1...8).contains(b.count) else { return false }
+    let parts = b.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    return parts.count <= 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
+}
+
+/// The word-at-a-time decimal path: every text of up to 4 bytes over an alphabet of digits, dot,
+/// sign, blank and letter, and random texts of up to 8 bytes; it takes exactly the plain decimals,
+/// and its value is `Double(String)`'s bit for bit, whatever bytes follow the cell.
+@Test func shortDecimalTakesPlainDecimalsAndEqualsDouble() async {
+    let alphabet = Array("0159.-+ e").map(String.init)
+    var texts: [String] = [""]
+    var layer = [""]
+    for _ in 1...4 {
+        layer = layer.flatMap { prefix in alphabet.map { prefix + $0 } }
+        texts += layer
+    }
+    texts += ["12345678", "99999999", "1234.567", "0.000001", "9.9999999", "123456789", "00000000", "1.2345678"]
+    for text in texts {
+        for tail: [UInt8] in [[], [0x2C], [0x2E, 0x35], [0x0A, 0x31, 0x32]] {
+            let v = shortDecimal(text, tail: tail)
+            #expect((v != nil) == isShortPlainDecimal(text), "\(text)")
+            if let v { #expect(same(.value(v), reference(text)), "\(text)") }
+        }
+    }
+    let gen = Gen.element(of: Array("0123456789.")).map { $0 ?? "0" }.array(of: 1...8).map { String($0) }
+    await propertyCheck(count: 5000, input: gen) { text in
+        let v = shortDecimal(text, tail: [0x2C])
+        #expect((v != nil) == isShortPlainDecimal(text), "\(text)")
+        if let v { #expect(same(.value(v), reference(text)), "\(text)") }
+    }
+}
+
 /// Consumer that keeps every record the reader produces.
 private final class Collector: RecordConsumer {
     struct Record: Equatable {
