@@ -107,19 +107,26 @@ public enum Ingest {
                                   hashing: Bool = true) throws -> IngestSummary {
         // Pass 1 (hash, UTF-8 check) runs on another thread while this one parses; the parse
         // assumes the file is valid UTF-8 (or as its BOM or option says) and is redone in the rare
-        // case the check disagrees.
+        // case the check disagrees. Without hashing there is no pass 1: the parse makes the UTF-8
+        // check itself as it reads (``DecodingSource/firstPass``).
         let firstPass = FirstPass()
         let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            do {
-                var own = try opener()
-                defer { own.close() }
-                firstPass.set(.success(try scanAll(&own, hashing: hashing)))
-            } catch {
-                firstPass.set(.failure(error))
+        var firstPassStarted = false
+        func startFirstPass() {
+            firstPassStarted = true
+            DispatchQueue.global().async(group: group) {
+                do {
+                    var own = try opener()
+                    defer { own.close() }
+                    firstPass.set(.success(try scanAll(&own, hashing: hashing)))
+                } catch {
+                    firstPass.set(.failure(error))
+                }
             }
         }
+        if hashing { startFirstPass() }
         func joined() throws -> FirstPassResult {
+            if !firstPassStarted { startFirstPass() }
             group.wait()
             return try firstPass.get()
         }
@@ -193,12 +200,14 @@ public enum Ingest {
             let session = IngestSession(validateRecords: validate, sink: sink, onReject: onReject)
             try reader.run(&source, consumer: session)
             try session.finish()
-            return ParseOutcome(reader: reader, session: session, strippedNulPadding: source.strippedNulPadding,
-                                delimiter: delimiter)
+            var outcome = ParseOutcome(reader: reader, session: session, strippedNulPadding: source.strippedNulPadding,
+                                       delimiter: delimiter)
+            outcome.firstPass = source.firstPass
+            return outcome
         }
 
         var outcome = try parse(assumed.0, validate: assumed.validate)
-        let pass = try joined()
+        let pass = try hashing ? joined() : outcome.firstPass ?? joined()
         let sha = pass.sha256
         let total = pass.total
         let (encoding, validateRecords, fallback) = decide(pass)
@@ -374,6 +383,12 @@ struct FileInput: ByteInput {
     func close() { _ = Glibc.close(fd) }
 
     mutating func read(into buffer: inout [UInt8], max wanted: Int) throws -> Int {
+        try read(max: wanted) { buffer.append(contentsOf: $0) }
+    }
+
+    /// Reads up to `wanted` next bytes into this input's own buffer and shows them to `body`
+    /// (valid only during the call); returns how many (0 at the end).
+    mutating func read(max wanted: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int {
         let max = range.map { Swift.min(wanted, $0.upperBound - offset) } ?? wanted
         if max <= 0 { return 0 }
         if scratch.capacity < max { scratch = ReadScratch(capacity: max) }
@@ -388,7 +403,7 @@ struct FileInput: ByteInput {
             if r == 0 { break }
             got += r
         }
-        buffer.append(contentsOf: UnsafeBufferPointer(start: scratch.pointer, count: got))
+        try body(UnsafeBufferPointer(start: scratch.pointer, count: got))
         offset += got
         return got
     }
@@ -426,9 +441,25 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
     private(set) var strippedNulPadding = 0
     private var scratch: [UInt8] = []
     private var raw: [UInt8] = []
+    /// The UTF-8 check of the raw bytes after the skipped prefix, made as they are read (for a
+    /// UTF-8 transcoder only; see ``firstPass``).
+    private var scan = UTF8Scan()
+    private let scanning: Bool
+    /// Raw bytes read, the skipped prefix included.
+    private(set) var rawTotal = 0
 
     init(input: I, transcoder: Transcoder, skip: Int) {
         self.input = input; self.transcoder = transcoder; self.skip = skip
+        if case .utf8 = transcoder.encoding { scanning = true } else { scanning = false }
+    }
+
+    /// What ``scanAll(_:hashing:)`` without hashing reports of the same bytes, once the input has
+    /// been read to its end: the UTF-8 check (meaningful for a UTF-8 transcoder) and the raw byte
+    /// count. (NUL padding held back or stripped is ASCII, so it changes neither check.)
+    var firstPass: FirstPassResult {
+        var final = scan
+        final.finish()
+        return FirstPassResult(sha256: "", valid: final.valid, sawMultibyte: final.sawMultibyte, total: rawTotal)
     }
 
     mutating func next(into buffer: inout [UInt8]) throws -> Bool {
@@ -447,7 +478,9 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
             if target {
                 let base = buffer.count
                 n = try input.read(into: &buffer, max: Ingest.chunkSize)
+                rawTotal += n
                 if n > 0 {
+                    buffer.withUnsafeBufferPointer { scan.update(UnsafeBufferPointer(rebasing: $0[base...])) }
                     var end = buffer.count
                     while end > base && buffer[end - 1] == 0 { end -= 1 }
                     if end == base { heldNuls += n; buffer.removeSubrange(base...); return true }
@@ -461,10 +494,12 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
             } else {
                 raw.removeAll(keepingCapacity: true)
                 n = try input.read(into: &raw, max: Ingest.chunkSize)
+                rawTotal += n
                 if n > 0 {
                     var body = raw[...]
                     if skip > 0 { let k = min(skip, body.count); body = body.dropFirst(k); skip -= k }
                     if body.isEmpty { continue }
+                    if scanning { body.withUnsafeBufferPointer { scan.update($0) } }
                     scratch.removeAll(keepingCapacity: true)
                     body.withUnsafeBufferPointer { transcoder.decode($0, into: &scratch, final: false) }
                     if scratch.isEmpty { continue }

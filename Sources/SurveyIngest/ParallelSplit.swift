@@ -13,6 +13,8 @@ struct ParseOutcome {
     var sawRecord: Bool
     var strippedNulPadding: Int
     var delimiter: UInt8
+    /// The UTF-8 check and byte count of the whole input, when the parse made it as it read.
+    var firstPass: FirstPassResult?
 
     init(reader: RecordReader, session: IngestSession, strippedNulPadding: Int, delimiter: UInt8) {
         self.session = session
@@ -40,6 +42,7 @@ private struct SecondHalf: Sendable {
     var deviatingTerminators: [LineTerminator] = []
     var sawRecord = false
     var strippedNulPadding = 0
+    var firstPass: FirstPassResult?
 }
 
 final class Counter: @unchecked Sendable {
@@ -62,6 +65,53 @@ protocol SplittableSink: AcceptedRowSink {
 private final class SinkBox: @unchecked Sendable {
     var sink: SplittableSink?
     init(_ sink: SplittableSink? = nil) { self.sink = sink }
+}
+
+/// What the second half's thread needs from the first half's header.
+private struct SecondHalfStart: @unchecked Sendable {
+    var delimiter: UInt8
+    var columns: Int
+    var firstTerminator: LineTerminator?
+    var sink: SinkBox
+}
+
+/// A value handed once from one thread to another; `take` waits until it is there.
+private final class Handoff<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var value: Value?
+    func put(_ v: Value) { condition.withLock { value = v; condition.broadcast() } }
+    func take() -> Value {
+        condition.withLock {
+            while value == nil { condition.wait() }
+            return value!
+        }
+    }
+}
+
+/// The first half's input: the file from its first byte up to the cut, which another thread is
+/// still finding (``ParallelSplit/cutPoint(path:from:size:)``). Reads below the middle never
+/// wait; the first read past it waits for the cut (no cut: the input ends at the middle, and the
+/// split is abandoned).
+private struct FirstHalfInput: ByteInput {
+    var file: FileInput
+    let middle: Int
+    let cut: Handoff<Int?>
+    private var offset = 0
+    private var bound: Int?
+
+    init(file: FileInput, middle: Int, cut: Handoff<Int?>) { self.file = file; self.middle = middle; self.cut = cut }
+
+    mutating func read(into buffer: inout [UInt8], max wanted: Int) throws -> Int {
+        if bound == nil && offset + wanted > middle { bound = cut.take() ?? middle }
+        let n = bound.map { min(wanted, $0 - offset) } ?? wanted
+        if n <= 0 { return 0 }
+        let got = try file.read(into: &buffer, max: n)
+        offset += got
+        return got
+    }
+
+    mutating func rewind() throws { try file.rewind(); offset = 0 }
+    func close() { file.close() }
 }
 
 private final class SecondHalfBox: @unchecked Sendable {
@@ -89,40 +139,62 @@ enum ParallelSplit {
         let probe = try FileInput(path: path)
         let size = probe.size
         probe.close()
-        guard size >= threshold, let cut = try cutPoint(path: path, from: encoding.bomLength, size: size) else { return nil }
-        let first = try FileInput(path: path, range: 0..<cut)
-        splits.increment()
+        guard size >= threshold else { return nil }
+        // The cut is found on the second half's thread while this one starts on the first half:
+        // the first half's input waits for it only when it reaches the middle.
+        let cutBox = Handoff<Int?>()
+        let startBox = Handoff<SecondHalfStart?>()
+        let box = SecondHalfBox()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let cut = (try? cutPoint(path: path, from: encoding.bomLength, size: size)) ?? nil
+            cutBox.put(cut)
+            guard let cut, let start = startBox.take() else { return }
+            splits.increment()
+            box.set(Result {
+                try secondHalf(path: path, range: cut..<size, delimiter: start.delimiter, columns: start.columns,
+                               validate: validate, firstTerminator: start.firstTerminator, sink: start.sink.sink)
+            })
+        }
+        var started = false
+        // On every way out, the second thread is released (if the header never came) and joined.
+        defer {
+            if !started { startBox.put(nil) }
+            group.wait()
+        }
+        let first = FirstHalfInput(file: try FileInput(path: path), middle: size / 2, cut: cutBox)
         defer { first.close() }
         var source = DecodingSource(input: first, transcoder: Transcoder(encoding: encoding), skip: encoding.bomLength)
         source.padsAtEnd = false
         let delimiter = try source.primeDelimiter(detect)
         let reader = try RecordReader(delimiter: delimiter)
         let session = IngestSession(validateRecords: validate, sink: sink, onReject: nil)
-        let group = DispatchGroup()
-        let box = SecondHalfBox()
         let secondSink = SinkBox()
         session.onHeaderDecided = { [weak reader] columns in
-            let firstTerminator = reader?.firstTerminator
             let continuation = sink?.continuation()
             secondSink.sink = continuation
-            let handed = SinkBox(continuation)
-            DispatchQueue.global().async(group: group) {
-                box.set(Result {
-                    try secondHalf(path: path, range: cut..<size, delimiter: delimiter, columns: columns,
-                                   validate: validate, firstTerminator: firstTerminator, sink: handed.sink)
-                })
-            }
+            started = true
+            startBox.put(SecondHalfStart(delimiter: delimiter, columns: columns, firstTerminator: reader?.firstTerminator,
+                                         sink: SinkBox(continuation)))
         }
         try reader.run(&source, consumer: session)
         // The header layout must be known from the first half alone (3 records seen), as in one pass.
         guard session.headerDone else { return nil }
         try session.finish()
         group.wait()
-        guard !reader.endedInRecord, let result = box.get() else { return nil }
+        // Kept only when a cut was found and the first half ended there between records.
+        guard cutBox.take() != nil, !reader.endedInRecord, let result = box.get() else { return nil }
         let b = try result.get()
 
         var outcome = ParseOutcome(reader: reader, session: session, strippedNulPadding: b.strippedNulPadding,
                                    delimiter: delimiter)
+        // The cut follows a line break, where a UTF-8 check is between sequences: the halves'
+        // checks combine into the whole file's.
+        if let c = b.firstPass {
+            let a = source.firstPass
+            outcome.firstPass = FirstPassResult(sha256: "", valid: a.valid && c.valid, sawMultibyte: a.sawMultibyte || c.sawMultibyte,
+                                                total: a.total + c.total)
+        }
         let lines = reader.line - 1
         let rows = session.dataRows
         if let sink, let second = secondSink.sink { sink.append(second, lineOffset: lines) }
@@ -168,6 +240,7 @@ enum ParallelSplit {
         out.deviatingTerminators = reader.deviatingLines.map(\.terminator)
         out.sawRecord = session.sawRecord
         out.strippedNulPadding = source.strippedNulPadding
+        out.firstPass = source.firstPass
         return out
     }
 
@@ -182,10 +255,8 @@ enum ParallelSplit {
         var pos = start
         var quotes = 0
         while pos < middle {
-            chunk.removeAll(keepingCapacity: true)
-            let n = try input.read(into: &chunk, max: min(Ingest.chunkSize, middle - pos))
+            let n = try input.read(max: min(Ingest.chunkSize, middle - pos)) { quotes += countQuotes($0) }
             if n == 0 { return nil }
-            quotes += chunk.withUnsafeBufferPointer(countQuotes)
             pos += n
         }
         var inQuotes = quotes % 2 == 1

@@ -44,6 +44,7 @@ public struct LabelColumn: Sendable, Equatable {
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 
 /// Selected columns of an export, typed, without the rest of its text: what an estimation needs
 /// from a file of a million rows (R `data.table::fread(select =, colClasses =)`).
@@ -265,7 +266,7 @@ final class TypedColumnsBuilder {
     /// Per requested column: its state (`slotCount` entries).
     let slots: UnsafeMutablePointer<ColumnState>
     private(set) var rows = 0
-    private var lines: [Int] = []
+    fileprivate var lines: [Int] = []
     /// Rows per block.
     static let blockRows = 1024
     /// Number columns' values of the rows not yet flushed: `block[j * blockRows + r]`.
@@ -389,35 +390,65 @@ final class TypedColumnsBuilder {
     func append(_ other: TypedColumnsBuilder, lineOffset: Int) {
         flush()
         other.flush()
-        for k in 0..<min(slotCount, other.slotCount) {
-            let s = slots + k, o = other.slots[k]
-            let base = s.pointee.count
-            s.pointee.reserve(base + o.count)
-            if o.kind == .number {
-                s.pointee.values.append(contentsOf: o.values)
-            } else {
-                var map = [Int32](repeating: -1, count: o.levels.count)
-                for (j, level) in o.levels.enumerated() {
-                    if let c = s.pointee.index[level] { map[j] = c } else {
-                        let c = Int32(s.pointee.levels.count)
-                        s.pointee.index[level] = c
-                        s.pointee.levels.append(level)
-                        if c < 8 { s.pointee.smallLevels.append(Array(level.utf8)) }
-                        map[j] = c
-                    }
-                }
-                s.pointee.codes.append(contentsOf: o.codes.lazy.map { $0 < 0 ? -1 : map[Int($0)] })
-                s.pointee.lastCode = -1
+        let count = min(slotCount, other.slotCount)
+        // Work item k < count joins column k; item `count` joins the line numbers. Large joins
+        // run on two threads (items alternate between them; each item touches only its own
+        // column), since the copies and their page faults are a serial step after the parse.
+        let join = Join(mine: slots, theirs: other.slots, builder: self, other: other, lineOffset: lineOffset)
+        if rows + other.rows >= 100_000 {
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                for item in stride(from: half, through: count, by: 2) { join.run(item, count: count) }
             }
-            // Free the other half's column now (peak: the columns plus one).
-            other.slots[k].values = []; other.slots[k].codes = []
-            s.pointee.missingRows += o.missingRows.map { $0 + base }
-            if s.pointee.firstInvalid == nil, let bad = o.firstInvalid {
-                s.pointee.firstInvalid = (bad.row + base, bad.text)
+        } else {
+            for item in 0...count { join.run(item, count: count) }
+        }
+        rows += other.rows
+    }
+
+    /// One join's shared state, handed to its two threads (which write disjoint columns).
+    private struct Join: @unchecked Sendable {
+        let mine: UnsafeMutablePointer<ColumnState>, theirs: UnsafeMutablePointer<ColumnState>
+        let builder: TypedColumnsBuilder, other: TypedColumnsBuilder
+        let lineOffset: Int
+
+        func run(_ item: Int, count: Int) {
+            if item == count {
+                let extra = other.lines
+                builder.lines.reserveCapacity(builder.lines.count + extra.count)
+                for l in extra { builder.lines.append(l + lineOffset) }
+                other.lines = []
+            } else {
+                TypedColumnsBuilder.appendColumn(mine + item, theirs + item)
             }
         }
-        lines += other.lines.map { $0 + lineOffset }
-        rows += other.rows
+    }
+
+    /// Appends column `o` (the rows after this builder's) to column `s`, remapping label codes.
+    private static func appendColumn(_ s: UnsafeMutablePointer<ColumnState>, _ o: UnsafeMutablePointer<ColumnState>) {
+        let base = s.pointee.count
+        s.pointee.reserve(base + o.pointee.count)
+        if o.pointee.kind == .number {
+            s.pointee.values.append(contentsOf: o.pointee.values)
+        } else {
+            var map = [Int32](repeating: -1, count: o.pointee.levels.count)
+            for (j, level) in o.pointee.levels.enumerated() {
+                if let c = s.pointee.index[level] { map[j] = c } else {
+                    let c = Int32(s.pointee.levels.count)
+                    s.pointee.index[level] = c
+                    s.pointee.levels.append(level)
+                    if c < 8 { s.pointee.smallLevels.append(Array(level.utf8)) }
+                    map[j] = c
+                }
+            }
+            for code in o.pointee.codes { s.pointee.codes.append(code < 0 ? -1 : map[Int(code)]) }
+            s.pointee.lastCode = -1
+        }
+        // Free the other half's column now (peak: the columns plus one per thread).
+        o.pointee.values = []; o.pointee.codes = []
+        s.pointee.missingRows += o.pointee.missingRows.map { $0 + base }
+        if s.pointee.firstInvalid == nil, let bad = o.pointee.firstInvalid {
+            s.pointee.firstInvalid = (bad.row + base, bad.text)
+        }
     }
 
     /// Reserves room for `rows` rows in every column (virtual memory: pages are touched only

@@ -226,6 +226,10 @@ private func corpusFiles() -> [URL] {
         #expect(two.summary.acceptedRows == one.summary.acceptedRows, "\(label)")
         #expect(two.summary.rejectedRows.map(\.line) == one.summary.rejectedRows.map(\.line), "\(label)")
         #expect(two.summary.warnings.map(\.code) == one.summary.warnings.map(\.code), "\(label)")
+        // The UTF-8 check made while parsing decides the encoding as `read`'s separate pass does.
+        #expect(one.summary.encoding == whole.summary.encoding, "\(label)")
+        #expect(two.summary.encoding == whole.summary.encoding, "\(label)")
+        #expect(one.summary.warnings.map(\.code) == whole.summary.warnings.map(\.code), "\(label)")
     }
     for f in corpusFiles() { try compare(f.path, f.lastPathComponent) }
 
@@ -244,11 +248,15 @@ private func corpusFiles() -> [URL] {
             case 2: text += "\(i),,g\(i / 20),\"quoted, with comma\"\n"      // missing weight, quoted text
             case 3: text += "\(i),x\(i),g\(i / 20),\n"                       // invalid number
             case 4: text += "\(i),\(Double(draws[i] % 1000) / 8),,\"multi\nline\"\n"
+            case 5 where draws[i] % 7 == 0: text += "\(i),1,g,caf\u{E9}\n"          // multibyte UTF-8
             default: text += "\(i),\(Double(draws[i]) / 1000),g\(i / 20),note \(i)\n"
             }
         }
         let path = dir.appendingPathComponent("f\(abs(text.hashValue)).csv").path
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        var bytes = Array(text.utf8)
+        // A third of the files hold a byte that is not UTF-8 (latin-1 é) late in the file.
+        if draws[0] % 3 == 0, let at = bytes.lastIndex(of: UInt8(ascii: "n")) { bytes.insert(0xE9, at: at) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
         try compare(path, "generated file of \(kinds.count) rows")
     }
     #expect(ParallelSplit.splits.value > splitsBefore)
