@@ -83,7 +83,7 @@ final class RecordReader {
         try run(&source, consumer: consumer)
     }
 
-    /// Whether lines without quotes skip libcsv (``plainFields(_:_:_:)``). Off only in tests that
+    /// Whether lines without quotes skip libcsv (``plainLine(_:_:)``). Off only in tests that
     /// compare the two paths.
     var fastPath = true
     private var plainSpans = UnsafeMutablePointer<FieldSpan>.allocate(capacity: 256)
@@ -91,11 +91,14 @@ final class RecordReader {
 
     deinit { plainSpans.deallocate() }
 
-    /// The fields of the line `buf[from..<to]` split at the delimiter, or `nil` when the line holds
-    /// a quote (`"`), which only libcsv and the lenient parser may interpret. An empty field is
-    /// `isNull` (libcsv's `CSV_EMPTY_IS_NULL` for unquoted fields); spans are relative to `from`.
-    @inline(__always) private func plainFields(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> FieldsView? {
+    /// Splits the physical line starting at `from` at the delimiter, finding its end (the first
+    /// CR or LF) in the same scan: the fields and the line's end, or `nil` when a quote (`"`)
+    /// comes before the line break (only libcsv and the lenient parser may interpret quotes) or no
+    /// line break comes before the end of `buf`. An empty field is `isNull` (libcsv's
+    /// `CSV_EMPTY_IS_NULL` for unquoted fields); spans are relative to `from`.
+    @inline(__always) private func plainLine(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int) -> (FieldsView, Int)? {
         guard let base = buf.baseAddress else { return nil }
+        let n = buf.count
         let d = delimiter
         var count = 0
         var overflow = 0
@@ -112,35 +115,50 @@ final class RecordReader {
             count += 1
             start = end + 1
         }
-        // Eight bytes at a time: `hits` has the high bit of every byte that is the delimiter or a
-        // quote (exact: no false positives, unlike the borrow-propagating zero-byte test).
+        @inline(__always) func finish(_ end: Int) -> (FieldsView, Int) {
+            emit(end)
+            return (FieldsView(bytes: UnsafeBufferPointer(rebasing: buf[from..<end]),
+                               spans: UnsafeBufferPointer(start: plainSpans, count: count), overflow: overflow,
+                               readableCount: n - from), end)
+        }
+        // Eight bytes at a time. `exact(x)` has the high bit of every zero byte of x, and no other
+        // bit; `any(x)` is non-zero exactly when x has a zero byte (cheaper, positions inexact).
         let raw = UnsafeRawPointer(base)
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let delimiters = UInt64(d) &* 0x0101_0101_0101_0101
-        let quotes: UInt64 = 0x2222_2222_2222_2222
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func exact(_ x: UInt64) -> UInt64 { ~(((x & low7) &+ low7) | x | low7) }
+        @inline(__always) func any(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let delimiters = UInt64(d) &* ones
+        let quotes: UInt64 = 0x2222_2222_2222_2222, crs: UInt64 = 0x0D0D_0D0D_0D0D_0D0D, lfs: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
         var k = from
-        while k + 8 <= to {
+        while k + 8 <= n {
             let w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-            let a = w ^ delimiters, q = w ^ quotes
-            let za = ~(((a & low7) &+ low7) | a | low7)
-            let zq = ~(((q & low7) &+ low7) | q | low7)
-            if zq != 0 { return nil }
-            var hits = za
-            while hits != 0 {
-                emit(k + hits.trailingZeroBitCount >> 3)
-                hits &= hits &- 1
+            var hits = exact(w ^ delimiters)
+            if any(w ^ quotes) | any(w ^ crs) | any(w ^ lfs) != 0 {
+                let breaks = exact(w ^ crs) | exact(w ^ lfs)
+                // Only the bytes before the first line break belong to this line.
+                let before = breaks == 0 ? ~0 : (breaks & (0 &- breaks)) &- 1
+                if exact(w ^ quotes) & before != 0 { return nil }
+                hits &= before
+                while hits != 0 {
+                    emit(k + hits.trailingZeroBitCount >> 3)
+                    hits &= hits &- 1
+                }
+                if breaks != 0 { return finish(k + breaks.trailingZeroBitCount >> 3) }
+            } else {
+                while hits != 0 {
+                    emit(k + hits.trailingZeroBitCount >> 3)
+                    hits &= hits &- 1
+                }
             }
             k += 8
         }
-        while k < to {
+        while k < n {
             let b = base[k]
+            if b == 10 || b == 13 { return finish(k) }
             if b == d { emit(k) } else if b == 0x22 { return nil }
             k += 1
         }
-        emit(to)
-        return FieldsView(bytes: UnsafeBufferPointer(rebasing: buf[from..<to]),
-                          spans: UnsafeBufferPointer(start: plainSpans, count: count), overflow: overflow,
-                          readableCount: buf.count - from)
+        return nil
     }
 
     /// Counts the terminator ending physical line `line`.
@@ -150,6 +168,11 @@ final class RecordReader {
         if let first = firstTerminator {
             if t != first && deviatingLines.count < 100 { deviatingLines.append((line, t)) }
         } else { firstTerminator = t }
+    }
+
+    /// Whether a line starting with `b` can be neither blank nor empty nor quoted at its start.
+    @inline(__always) static func startsPlain(_ b: UInt8, delimiter: UInt8) -> Bool {
+        b != 10 && b != 13 && b != 0x22 && !((b == 0x20 || b == 0x09) && b != delimiter)
     }
 
     @inline(__always) private func isBlank(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
@@ -197,6 +220,26 @@ final class RecordReader {
                 }
                 return true
             }
+            // Fast path: a line without a quote byte is one record whose fields are the bytes
+            // between delimiters, exactly what libcsv (strict, empty-is-null, no space trimming)
+            // makes of it; it is split here, without copying, in the scan that finds its end. A
+            // line that starts with a blank, a line break or a quote goes the general way (it may
+            // be blank or quoted).
+            if !inRecord, fastPath, pos < n, Self.startsPlain(buf[pos], delimiter: delimiter),
+               let (fields, lineEnd) = plainLine(buf, pos) {
+                var next = lineEnd + 1
+                var term = LineTerminator.lf
+                if buf[lineEnd] == 13 {
+                    if lineEnd + 1 < n { if buf[lineEnd + 1] == 10 { term = .crlf; next += 1 } else { term = .cr } }
+                    else if eof { term = .cr } else { return false }  // CR or CRLF: wait for the next byte
+                }
+                try consumer.consume(RecordView(
+                    fields: fields, raw: UnsafeBufferPointer(rebasing: buf[pos..<lineEnd]),
+                    line: line, issues: RecordIssues(), unterminated: false))
+                count(term, line: line)
+                pos = next; line += 1
+                continue
+            }
             // Find the end of the physical line.
             let i = Self.lineBreak(in: buf, from: pos)
             let lineEnd = i
@@ -213,22 +256,6 @@ final class RecordReader {
             if !inRecord {
                 if isBlank(buf, pos, lineEnd) {
                     if term != nil || lineEnd > pos { consumer.blankLine(line) }
-                    count(term, line: line)
-                    pos = next; line += 1
-                    continue
-                }
-                // Fast path: a line without a quote byte is one record whose fields are the bytes
-                // between delimiters, exactly what libcsv (strict, empty-is-null, no space
-                // trimming) makes of it; it is split here without copying.
-                if fastPath, let fields = plainFields(buf, pos, lineEnd) {
-                    try consumer.consume(RecordView(
-                        fields: fields, raw: UnsafeBufferPointer(rebasing: buf[pos..<lineEnd]),
-                        line: line, issues: RecordIssues(), unterminated: false))
-                    if term == nil {
-                        endedInRecord = true
-                        pos = n
-                        return true
-                    }
                     count(term, line: line)
                     pos = next; line += 1
                     continue
