@@ -221,6 +221,64 @@ public enum NumberSyntax {
     }
 }
 
+/// A label column's first ``levels`` levels and its last label, as bytes in plain memory (slots
+/// of ``slotBytes``), so that the usual cell is coded by a comparison or two, without hashing,
+/// allocation or reference counting. Longer labels are simply not cached.
+struct LabelCache {
+    static let levels = 8
+    static let slotBytes = 64
+    /// Slots 0..<levels: the levels with those codes; slot `levels`: the last label read.
+    private let bytes: UnsafeMutablePointer<UInt8>
+    /// Bytes held by each slot; -1 when it holds nothing.
+    private let lengths: UnsafeMutablePointer<Int>
+    /// The slot that holds the last label read, and its code (-1: none).
+    private(set) var lastSlot = -1
+    private(set) var lastCode: Int32 = -1
+
+    init() {
+        bytes = .allocate(capacity: (Self.levels + 1) * Self.slotBytes)
+        lengths = .allocate(capacity: Self.levels + 1)
+        lengths.initialize(repeating: -1, count: Self.levels + 1)
+    }
+
+    func deallocate() { bytes.deallocate(); lengths.deallocate() }
+
+    @inline(__always) private func holds(_ slot: Int, _ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lengths[slot] == cell.count, let c = cell.baseAddress else { return false }
+        return memcmp(bytes + slot * Self.slotBytes, c, cell.count) == 0
+    }
+
+    /// The code of a cached label equal to `cell`, if any.
+    @inline(__always) mutating func code(of cell: UnsafeBufferPointer<UInt8>, levelCount: Int) -> Int32? {
+        if lastSlot >= 0 && holds(lastSlot, cell) { return lastCode }
+        for j in 0..<min(levelCount, Self.levels) where holds(j, cell) {
+            lastSlot = j; lastCode = Int32(j)
+            return lastCode
+        }
+        return nil
+    }
+
+    /// Records level `code`'s bytes (when it is one of the first levels).
+    mutating func addLevel(_ code: Int32, _ label: UnsafeBufferPointer<UInt8>) {
+        if code < Self.levels { put(Int(code), label) }
+    }
+
+    /// Records the label just coded `code` by the dictionary as the last one.
+    mutating func setLast(_ code: Int32, _ label: UnsafeBufferPointer<UInt8>) {
+        if code < Self.levels { lastSlot = Int(code) } else { put(Self.levels, label); lastSlot = Self.levels }
+        lastCode = code
+    }
+
+    /// Forgets the last label (its code may have changed meaning).
+    mutating func forgetLast() { lastSlot = -1; lastCode = -1 }
+
+    private func put(_ slot: Int, _ label: UnsafeBufferPointer<UInt8>) {
+        guard label.count <= Self.slotBytes, let l = label.baseAddress else { lengths[slot] = -1; return }
+        memcpy(bytes + slot * Self.slotBytes, l, label.count)
+        lengths[slot] = label.count
+    }
+}
+
 /// The growing storage of one requested column, reached through a raw pointer (no exclusivity
 /// checks on the per-cell path). The values are a Swift array from the start, reserved once for
 /// the expected rows, so that the finished column is moved out, not copied (each page of it is
@@ -229,7 +287,7 @@ struct ColumnState {
     var name: String
     var column: Int
     var kind: ColumnKind
-    /// For a number column, its row of the builder's block.
+    /// Its row of the builder's block (of numbers or of label codes).
     var blockIndex = -1
     var values: [Double] = []
     var codes: [Int32] = []
@@ -237,10 +295,8 @@ struct ColumnState {
     var firstInvalid: (row: Int, text: String)? = nil
     var levels: [String] = []
     var index: [String: Int32] = [:]
-    var lastLabel: [UInt8] = []
-    /// The bytes of levels 0..<8, in code order.
-    var smallLevels: [[UInt8]] = []
-    var lastCode: Int32 = -1
+    /// For a label column: its first levels and last label in plain memory.
+    var cache: LabelCache? = nil
 
     /// Rows stored (after the builder's block is flushed).
     var count: Int { kind == .number ? values.count : codes.count }
@@ -271,8 +327,10 @@ final class TypedColumnsBuilder {
     static let blockRows = 1024
     /// Number columns' values of the rows not yet flushed: `block[j * blockRows + r]`.
     private let block: UnsafeMutablePointer<Double>
+    /// Label columns' codes of the rows not yet flushed, likewise.
+    private let codeBlock: UnsafeMutablePointer<Int32>
     private let blockLines: UnsafeMutablePointer<Int>
-    private let numberSlots: [Int]
+    private let numberSlots: [Int], labelSlots: [Int]
     /// Rows in the block.
     private var blockCount = 0
 
@@ -282,25 +340,32 @@ final class TypedColumnsBuilder {
         for (j, name) in columns.enumerated() where firstIndex[name] == nil { firstIndex[name] = j }
         var seen = Set<String>()
         var states: [ColumnState] = []
-        var numberSlots: [Int] = []
+        var numberSlots: [Int] = [], labelSlots: [Int] = []
         for r in requests {
             guard let j = firstIndex[r.name], seen.insert("\(r.kind == .number ? "n" : "l"):\(r.name)").inserted else { continue }
             var state = ColumnState(name: r.name, column: j, kind: r.kind)
-            if r.kind == .number { state.blockIndex = numberSlots.count; numberSlots.append(states.count) }
+            switch r.kind {
+            case .number: state.blockIndex = numberSlots.count; numberSlots.append(states.count)
+            case .label: state.blockIndex = labelSlots.count; labelSlots.append(states.count); state.cache = LabelCache()
+            }
             states.append(state)
         }
         slotCount = states.count
         slots = .allocate(capacity: max(states.count, 1))
         slots.initialize(from: states, count: states.count)
         self.numberSlots = numberSlots
+        self.labelSlots = labelSlots
         block = .allocate(capacity: max(numberSlots.count, 1) * Self.blockRows)
+        codeBlock = .allocate(capacity: max(labelSlots.count, 1) * Self.blockRows)
         blockLines = .allocate(capacity: Self.blockRows)
     }
 
     deinit {
+        for k in labelSlots { slots[k].cache?.deallocate() }
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         block.deallocate()
+        codeBlock.deallocate()
         blockLines.deallocate()
     }
 
@@ -308,11 +373,16 @@ final class TypedColumnsBuilder {
     @inline(__always) func column(_ k: Int) -> Int { slots[k].column }
 
     /// Whether slot `k` is read as numbers.
-    @inline(__always) func isNumber(_ k: Int) -> Bool { slots[k].blockIndex >= 0 }
+    @inline(__always) func isNumber(_ k: Int) -> Bool { slots[k].kind == .number }
 
     /// Stores the value of number slot `k` for the current row.
     @inline(__always) func store(_ v: Double, slot k: Int) {
         block[slots[k].blockIndex &* Self.blockRows &+ blockCount] = v
+    }
+
+    /// Stores the code of label slot `k` for the current row.
+    @inline(__always) private func storeCode(_ code: Int32, slot k: Int) {
+        codeBlock[slots[k].blockIndex &* Self.blockRows &+ blockCount] = code
     }
 
     /// Moves the block's rows into the columns.
@@ -322,6 +392,11 @@ final class TypedColumnsBuilder {
             let s = slots + k
             s.pointee.values.append(contentsOf: UnsafeBufferPointer(start: block + s.pointee.blockIndex * Self.blockRows,
                                                                      count: blockCount))
+        }
+        for k in labelSlots {
+            let s = slots + k
+            s.pointee.codes.append(contentsOf: UnsafeBufferPointer(start: codeBlock + s.pointee.blockIndex * Self.blockRows,
+                                                                    count: blockCount))
         }
         lines.append(contentsOf: UnsafeBufferPointer(start: blockLines, count: blockCount))
         blockCount = 0
@@ -347,28 +422,13 @@ final class TypedColumnsBuilder {
             return
         }
         guard let cell, !NumberSyntax.isBlank(cell) else {
-            s.pointee.codes.append(-1)
+            storeCode(-1, slot: k)
             s.pointee.missingRows.append(rows)
             return
         }
-        if s.pointee.lastCode >= 0, s.pointee.lastLabel.count == cell.count,
-           s.pointee.lastLabel.withUnsafeBufferPointer({ old in
-               guard let a = old.baseAddress, let b = cell.baseAddress else { return false }
-               return memcmp(a, b, cell.count) == 0
-           }) {
-            s.pointee.codes.append(s.pointee.lastCode)
+        if let code = s.pointee.cache?.code(of: cell, levelCount: s.pointee.levels.count) {
+            storeCode(code, slot: k)
             return
-        }
-        // The first few levels are compared byte for byte before hashing (domains such as area
-        // or wave have a handful of levels in no particular row order).
-        for (j, level) in s.pointee.smallLevels.enumerated() where level.count == cell.count {
-            if level.withUnsafeBufferPointer({ l in
-                guard let a = l.baseAddress, let b = cell.baseAddress else { return false }
-                return memcmp(a, b, cell.count) == 0
-            }) {
-                s.pointee.codes.append(Int32(j))
-                return
-            }
         }
         let text = String(decoding: cell, as: UTF8.self)
         let code: Int32
@@ -376,12 +436,10 @@ final class TypedColumnsBuilder {
             code = Int32(s.pointee.levels.count)
             s.pointee.index[text] = code
             s.pointee.levels.append(text)
-            if code < 8 { s.pointee.smallLevels.append(Array(cell)) }
+            s.pointee.cache?.addLevel(code, cell)
         }
-        s.pointee.codes.append(code)
-        s.pointee.lastLabel.removeAll(keepingCapacity: true)
-        s.pointee.lastLabel.append(contentsOf: cell)
-        s.pointee.lastCode = code
+        storeCode(code, slot: k)
+        s.pointee.cache?.setLast(code, cell)
     }
 
     /// Appends the rows another builder (same columns and requests) collected after this one's
@@ -436,12 +494,13 @@ final class TypedColumnsBuilder {
                     let c = Int32(s.pointee.levels.count)
                     s.pointee.index[level] = c
                     s.pointee.levels.append(level)
-                    if c < 8 { s.pointee.smallLevels.append(Array(level.utf8)) }
+                    var bytes = level
+                    bytes.withUTF8 { s.pointee.cache?.addLevel(c, $0) }
                     map[j] = c
                 }
             }
             for code in o.pointee.codes { s.pointee.codes.append(code < 0 ? -1 : map[Int(code)]) }
-            s.pointee.lastCode = -1
+            s.pointee.cache?.forgetLast()
         }
         // Free the other half's column now (peak: the columns plus one per thread).
         o.pointee.values = []; o.pointee.codes = []

@@ -286,3 +286,38 @@ private func corpusFiles() -> [URL] {
     }
     #expect(ParallelSplit.splits.value > splitsBefore)
 }
+
+/// Label coding against its definition, on random columns: levels are the distinct non-blank
+/// texts in order of first appearance, codes index them, blank cells are missing. The pool mixes
+/// more than the cached first levels, labels longer than a cache slot, prefixes of each other and
+/// blanks, in runs and alone; files are read in one pass and in two halves.
+@Test func labelCodesFollowFirstAppearance() async throws {
+    let long = String(repeating: "x", count: 70)
+    let pool = ["a", "b", "ab", "ba", "a ", " a", "", " ", "1", "10", "2", long, long + "y", "é", "zz"]
+        + (0..<12).map { "level\($0)" }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-labels-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let picks = Gen.int(in: 0...(pool.count - 1)).array(of: 1...300)
+    let runs = Gen.int(in: 1...4).array(of: 300)
+    await propertyCheck(count: 60, input: picks, runs) { picks, runs in
+        var cells: [String] = []
+        for (p, r) in zip(picks, runs) { cells += repeatElement(pool[p], count: r) }
+        let text = "id,g\n" + cells.enumerated().map { "\($0.offset),\($0.element)\n" }.joined()
+        let path = dir.appendingPathComponent("l\(abs(text.hashValue)).csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        var levels: [String] = []
+        var codes: [Int32] = []
+        for c in cells {
+            if NumberSyntax.trimmedBlanks(c).isEmpty { codes.append(-1); continue }
+            if let j = levels.firstIndex(of: c) { codes.append(Int32(j)) } else { codes.append(Int32(levels.count)); levels.append(c) }
+        }
+        for threshold in [Int.max, 0] {
+            let read = try Ingest.readColumns(path: path, options: .init(), splitThreshold: threshold) { _ in [ColumnRequest("g", .label)] }
+            let g = try #require(read.columns.labels["g"])
+            #expect(g.levels == levels)
+            #expect(g.codes == codes)
+            #expect(g.missingRows == codes.indices.filter { codes[$0] < 0 })
+        }
+    }
+}
