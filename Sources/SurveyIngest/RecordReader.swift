@@ -103,17 +103,20 @@ final class RecordReader {
         var count = 0
         var overflow = 0
         var start = from
+        // Fields are stored while `count < room`; past it, the span storage grows or (as in the
+        // other parsers) fields past the column limit are counted, not stored.
+        var room = min(plainCapacity, IngestSession.maxColumns)
         @inline(__always) func emit(_ end: Int) {
-            // As the other parsers: fields past the column limit are counted, not stored.
-            if count >= IngestSession.maxColumns { overflow += 1; start = end + 1; return }
-            if count == plainCapacity {
+            if count >= room {
+                if count >= IngestSession.maxColumns { overflow += 1; start = end &+ 1; return }
                 let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: plainCapacity * 2)
                 grown.moveInitialize(from: plainSpans, count: count)
                 plainSpans.deallocate(); plainSpans = grown; plainCapacity *= 2
+                room = min(plainCapacity, IngestSession.maxColumns)
             }
-            (plainSpans + count).initialize(to: FieldSpan(start: start - from, end: end - from, isNull: start == end))
-            count += 1
-            start = end + 1
+            (plainSpans + count).initialize(to: FieldSpan(start: start &- from, end: end &- from, isNull: start == end))
+            count &+= 1
+            start = end &+ 1
         }
         @inline(__always) func finish(_ end: Int) -> (FieldsView, Int) {
             emit(end)
@@ -140,13 +143,13 @@ final class RecordReader {
                 if exact(w ^ quotes) & before != 0 { return nil }
                 hits &= before
                 while hits != 0 {
-                    emit(k + hits.trailingZeroBitCount >> 3)
+                    emit(k &+ hits.trailingZeroBitCount >> 3)
                     hits &= hits &- 1
                 }
                 if breaks != 0 { return finish(k + breaks.trailingZeroBitCount >> 3) }
             } else {
                 while hits != 0 {
-                    emit(k + hits.trailingZeroBitCount >> 3)
+                    emit(k &+ hits.trailingZeroBitCount >> 3)
                     hits &= hits &- 1
                 }
             }

@@ -331,6 +331,8 @@ final class TypedColumnsBuilder {
     private let codeBlock: UnsafeMutablePointer<Int32>
     private let blockLines: UnsafeMutablePointer<Int>
     private let numberSlots: [Int], labelSlots: [Int]
+    /// Per number slot, in block order: its source column (plain memory for the per-row loop).
+    private let numberColumns: UnsafeMutablePointer<Int>
     /// Rows in the block.
     private var blockCount = 0
 
@@ -355,6 +357,8 @@ final class TypedColumnsBuilder {
         slots.initialize(from: states, count: states.count)
         self.numberSlots = numberSlots
         self.labelSlots = labelSlots
+        numberColumns = .allocate(capacity: max(numberSlots.count, 1))
+        for (j, k) in numberSlots.enumerated() { numberColumns[j] = states[k].column }
         block = .allocate(capacity: max(numberSlots.count, 1) * Self.blockRows)
         codeBlock = .allocate(capacity: max(labelSlots.count, 1) * Self.blockRows)
         blockLines = .allocate(capacity: Self.blockRows)
@@ -365,6 +369,7 @@ final class TypedColumnsBuilder {
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         block.deallocate()
+        numberColumns.deallocate()
         codeBlock.deallocate()
         blockLines.deallocate()
     }
@@ -372,12 +377,42 @@ final class TypedColumnsBuilder {
     /// The source column of slot `k`.
     @inline(__always) func column(_ k: Int) -> Int { slots[k].column }
 
-    /// Whether slot `k` is read as numbers.
-    @inline(__always) func isNumber(_ k: Int) -> Bool { slots[k].kind == .number }
 
     /// Stores the value of number slot `k` for the current row.
     @inline(__always) func store(_ v: Double, slot k: Int) {
         block[slots[k].blockIndex &* Self.blockRows &+ blockCount] = v
+    }
+
+    /// Adds one row: the requested cells of a record's fields (absent past the last field).
+    /// Short plain decimals (the bulk of survey numbers) are read a word at a time
+    /// (``NumberSyntax/shortDecimal(_:count:)``) straight into the block; every other cell goes
+    /// through ``add(_:slot:)``.
+    @inline(__always) func addRow(_ fields: FieldsView, line: Int) {
+        let spans = fields.spans, n = spans.count, readable = fields.readableCount
+        @inline(__always) func cell(_ c: Int) -> UnsafeBufferPointer<UInt8>? {
+            c < n && !spans[c].isNull ? fields.field(c) : nil
+        }
+        if let base = fields.bytes.baseAddress {
+            var target = block + blockCount
+            for j in 0..<numberSlots.count {
+                let c = numberColumns[j]
+                if c < n {
+                    let span = spans[c]
+                    if !span.isNull, span.start &+ 8 <= readable,
+                       let v = NumberSyntax.shortDecimal(base + span.start, count: span.end &- span.start) {
+                        target.pointee = v
+                        target += Self.blockRows
+                        continue
+                    }
+                }
+                add(cell(c), slot: numberSlots[j])
+                target += Self.blockRows
+            }
+        } else {
+            for k in numberSlots { add(cell(column(k)), slot: k) }
+        }
+        for k in labelSlots { add(cell(column(k)), slot: k) }
+        endRow(line: line)
     }
 
     /// Stores the code of label slot `k` for the current row.
@@ -581,24 +616,7 @@ final class TypedColumnsSink: SplittableSink {
 
     func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
         let b = builder
-        let spans = fields.spans
-        let readable = fields.readableCount
-        for k in 0..<b.slotCount {
-            let c = b.column(k)
-            if c < spans.count, !spans[c].isNull {
-                // Short plain decimals (the bulk of survey numbers) are read a word at a time.
-                let span = spans[c]
-                if b.isNumber(k), span.start &+ 8 <= readable, let base = fields.bytes.baseAddress,
-                   let v = NumberSyntax.shortDecimal(base + span.start, count: span.end &- span.start) {
-                    b.store(v, slot: k)
-                    continue
-                }
-                b.add(fields.field(c), slot: k)
-            } else {
-                b.add(nil, slot: k)
-            }
-        }
-        b.endRow(line: line)
+        b.addRow(fields, line: line)
         if expectedBytes > 0, b.rows <= Self.sampleRows {
             sampledBytes += fields.byteCount + fields.count
             if b.rows == Self.sampleRows {
