@@ -162,7 +162,7 @@ enum ParallelSplit {
             if !started { startBox.put(nil) }
             group.wait()
         }
-        let first = FirstHalfInput(file: try FileInput(path: path), middle: size / 2, cut: cutBox)
+        let first = FirstHalfInput(file: try FileInput(path: path), middle: cutTarget(size), cut: cutBox)
         defer { first.close() }
         var source = DecodingSource(input: first, transcoder: Transcoder(encoding: encoding), skip: encoding.bomLength)
         source.padsAtEnd = false
@@ -244,10 +244,15 @@ enum ParallelSplit {
         return out
     }
 
-    /// The first offset after the middle that follows a line break outside quotes (by the parity
+    /// Where the cut is looked for: 53% into the file, not 50%, because the second thread first
+    /// reads up to there to find the cut (counting quotes costs about a tenth of parsing), so
+    /// both threads finish together.
+    static func cutTarget(_ size: Int) -> Int { size / 100 * 53 + size % 100 * 53 / 100 }
+
+    /// The first offset after the middle (``cutTarget(_:)``) that follows a line break outside quotes (by the parity
     /// of the `"` bytes before it), or `nil`.
     static func cutPoint(path: String, from start: Int, size: Int) throws -> Int? {
-        let middle = size / 2
+        let middle = cutTarget(size)
         var input = try FileInput(path: path, range: start..<size)
         defer { input.close() }
         var chunk: [UInt8] = []
