@@ -129,13 +129,21 @@ struct EstimateCommand: ParsableCommand {
     func run() throws {
         do {
             let estimateRun = EstimateRun(command: self)
+            let t0 = DispatchTime.now().uptimeNanoseconds
             let (columns, summary) = try Ingest.readColumns(path: data, select: estimateRun.requests)
+            let t1 = DispatchTime.now().uptimeNanoseconds
             if !summary.rejectedRows.isEmpty {
                 let first = summary.rejectedRows[0]
                 FileHandle.standardError.write(Data(("copro estimate: warning: \(summary.rejectedRows.count) of \(summary.dataRows) records "
                     + "were rejected and left out (first: line \(first.line), \(first.reason)); run `copro ingest \(data)` for the list\n").utf8))
             }
             let report = try estimateRun.run(data: columns)
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            // COPRO_PHASES=1: the wall time of reading and of estimating, on stderr (BENCHMARKS.md).
+            if ProcessInfo.processInfo.environment["COPRO_PHASES"] != nil {
+                let seconds = { (a: UInt64, b: UInt64) in String(format: "%.3f", Double(b - a) / 1e9) }
+                FileHandle.standardError.write(Data("copro estimate: phases: read \(seconds(t0, t1)) s, estimate \(seconds(t1, t2)) s\n".utf8))
+            }
             print(format == "json" ? report.json() : report.text(), terminator: "")
         } catch let error as EstimateInputError {
             FileHandle.standardError.write(Data("copro estimate: error: \(error)\n".utf8))

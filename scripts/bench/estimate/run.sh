@@ -46,7 +46,7 @@ run() {
     local rss
     rss=$(awk -F': ' '/Maximum resident set size/ { print $2 / 1024 }' "$WORK/time.txt")
     printf "%-44s wall %8.2f s   cpu %8.2f s   peak RSS %7.1f MB   load %s\n" "$name" "$WALL" "$CPU" "$rss" "$(cut -d' ' -f1 /proc/loadavg)"
-    grep -h "R phases" "$WORK/stderr.txt" || true
+    grep -hE "R phases|copro estimate: phases" "$WORK/stderr.txt" || true
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
@@ -62,7 +62,7 @@ bench() {   # bench KIND FILE COPRO-DESIGN-ARGS...
     # mercy of the machine's other work), with that run's CPU time.
     local cw=999999 cc=0 k
     for k in $(seq 1 "${COPRO_RUNS:-3}"); do
-        run "copro estimate ($kind) run $k" "$WORK/copro_$kind.json" "$COPRO" estimate "$file" "$@" "${MEANS[@]}" --by area --by wave --format json
+        run "copro estimate ($kind) run $k" "$WORK/copro_$kind.json" env COPRO_PHASES=1 "$COPRO" estimate "$file" "$@" "${MEANS[@]}" --by area --by wave --format json
         if awk -v a="$WALL" -v b="$cw" 'BEGIN { exit !(a < b) }'; then cw=$WALL; cc=$CPU; fi
     done
     echo "copro estimate ($kind): best wall $cw s (cpu $cc s)"
