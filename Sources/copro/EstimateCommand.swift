@@ -320,9 +320,6 @@ struct EstimateRun {
             if !c.fpcs.isEmpty { info.append(("fpc", .list(c.fpcs))) }
             info += [("nest", .flag(c.nest)), ("lonely_psu", .text(policy.rawValue))]
         }
-        info.append(("degrees_of_freedom", .integer(design.degreesOfFreedom)))
-        info.append(("level", .number(c.level)))
-
         // Domains: every combination of --by values present (levels sorted, first variable slowest).
         var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
         for v in c.by {
@@ -349,6 +346,9 @@ struct EstimateRun {
                                                statistic: .mean, domains: masks, deff: c.deff, baseline: .withoutReplacement)
         let totals = try design.domainEstimates(try c.total.map { try columns.numbers($0, missing: .allowed) },
                                                 statistic: .total, domains: masks, deff: c.deff, baseline: .withoutReplacement)
+        // After the domain estimates: a replicate design finds its rank with theirs (one Gram pass).
+        info.append(("degrees_of_freedom", .integer(design.degreesOfFreedom)))
+        info.append(("level", .number(c.level)))
         for (di, d) in domains.enumerated() {
             for (v, e) in zip(c.mean, means[di]) { rows.append(row("mean", v, nil, d.labels, e)) }
             for (v, e) in zip(c.total, totals[di]) { rows.append(row("total", v, nil, d.labels, e)) }

@@ -364,6 +364,66 @@ private func dependentColumns(seed: UInt64, n: Int, R: Int) -> [[Double]] {
     }
 }
 
+/// Disjoint domains share one Gram pass (`rankDomainsAndDesign`): the full-design rank found
+/// from the sum of the domains' (and the left-over rows') Gram matrices, and every domain's rank,
+/// must be those found one by one, on columns with exact dependencies (duplicated, summed,
+/// scaled, zero columns, and columns that differ only on some rows) and domains of a few rows.
+@Test func sharedGramRanksAreThoseFoundOneByOne() throws {
+    var shared = 0, deficient = 0
+    for seed in UInt64(1)...40 {
+        var rng = SeededGenerator(seed: seed &* 131)
+        let n = Int.random(in: 6...300, using: &rng)
+        let R = Int.random(in: 2...23, using: &rng)
+        let columns = dependentColumns(seed: seed &+ 1_000, n: n, R: R)
+        let weights = (0..<n).map { _ in Double.random(in: 0.5...20, using: &rng) }
+        // A partition into 1–5 groups (some tiny), with rows optionally left in no domain.
+        let groups = Int.random(in: 1...5, using: &rng)
+        let group = (0..<n).map { i in i < groups ? i : Int.random(in: 0..<groups, using: &rng) }
+        let leaveOut = Bool.random(using: &rng)
+        let tiny = Int.random(in: 0..<groups, using: &rng)
+        let domains: [[Bool]?] = (0..<groups).map { g in
+            (0..<n).map { i in
+                group[i] == g && !(leaveOut && i % 7 == 3) && (g != tiny || i < groups + 2)
+            }
+        }
+        let design = try ReplicateDesign(weights: weights, replicateWeights: columns, type: .bootstrap)
+        let plan = try #require(BatchPlan([weights], domains: domains, rowCount: n))
+        design.rankDomainsAndDesign(plan: plan)
+        #expect(design.domainRanks.hasFullRank, "seed \(seed): the shared pass should run on disjoint domains")
+        let fullRank = ReplicateDesign.rank(columns, rows: nil)
+        #expect(design.degreesOfFreedom == fullRank - 1, "seed \(seed): shared \(design.degreesOfFreedom + 1), alone \(fullRank)")
+        #expect(fullRank == ReplicateDesign.gramSchmidtRank(columns, rows: nil), "seed \(seed)")
+        for (d, mask) in domains.enumerated() {
+            let mask = try #require(mask)
+            let cached = design.domainRanks.rank(of: mask) { _ in -1 }  // −1: not cached
+            #expect(cached == ReplicateDesign.rank(columns, rows: mask), "seed \(seed) domain \(d)")
+            if cached < R { deficient += 1 }
+        }
+        shared += 1
+    }
+    #expect(shared == 40)
+    #expect(deficient > 20)  // rank-deficient domains were there to decide
+}
+
+/// The shared pass only runs where its premise holds: not on overlapping domains, and not when
+/// the full rank is already known; and estimates through it are still the loop's, bit for bit.
+@Test func sharedGramPassRunsOnlyOnDisjointDomains() throws {
+    let survey = RandomSurvey(seed: 9, lonely: false)
+    for (name, rep) in try replicateDesigns(survey, seed: 9) {
+        let n = rep.rowCount
+        let half = (0..<n).map { $0 < n / 2 }
+        let overlapping: [[Bool]?] = [half, (0..<n).map { $0 >= n / 3 }]
+        var fresh = rep
+        fresh.domainRanks = DomainRankCache()  // as a design that has not computed any rank
+        fresh.rankDomainsAndDesign(plan: try #require(BatchPlan(survey.ys, domains: overlapping, rowCount: n)))
+        #expect(!fresh.domainRanks.hasFullRank, "\(name): overlapping domains do not partition the rows")
+        let disjoint: [[Bool]?] = [half, half.map { !$0 }]
+        #expect(expectSameAsLoop(fresh, survey.ys, .mean, disjoint, deff: true, "\(name) disjoint"))
+        #expect(fresh.domainRanks.hasFullRank, "\(name)")
+        #expect(fresh.degreesOfFreedom == ReplicateDesign.rank(rep.replicateWeights, rows: nil) - 1, "\(name)")
+    }
+}
+
 /// Designs large enough (25,000 rows) for the two-thread routes: the linearisation batch split
 /// into two variable groups, the replicate sums split by weight columns, the Gram matrix split by
 /// rows. The estimates must still be the loop's, bit for bit.

@@ -483,7 +483,8 @@ extension ReplicateDesign {
     ///
     /// Per domain: its rows, contributing n and degrees of freedom (the replicate-weight rank
     /// over the domain − 1, through the same cache and function as ``estimate(_:designEffect:)``)
-    /// are found once. Then, in one blocked pass over the union of the domains' rows, for the
+    /// are found once; when the domains are disjoint, their ranks and the full design's come from
+    /// one Gram pass over the rows (``rankDomainsAndDesign(plan:)``). Then, in one blocked pass over the union of the domains' rows, for the
     /// full-sample weights and each replicate r the sums Σ w_ri·y_ik and Σ w_ri are accumulated
     /// for every domain, in row order, for all variables without NaN in any domain, exactly as
     /// ``replicateMean(_:domain:)`` / ``replicateTotal(_:domain:)`` sum them; the SE comes from
@@ -495,7 +496,8 @@ extension ReplicateDesign {
     /// variables with a NaN in a domain take the single-estimate route.
     ///
     /// - Complexity: O(domain rows · (R + 1) · p) in one blocked pass, plus each domain's rank
-    ///   (O(domain rows · R²/2), cached per domain; none for a domain of every row).
+    ///   (O(domain rows · R²/2), cached per domain; none for a domain of every row; for disjoint
+    ///   domains O(rows · R²/2) in all, the full design's rank included).
     public func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
                                 baseline: DesignEffectBaseline) throws -> [[Estimate]] {
         try batchedDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff,
@@ -525,6 +527,7 @@ extension ReplicateDesign {
         let vars = plan.batched
         let R = replicateCount
         let (sums, sumW, p, C) = replicateSums(ys, vars: vars, plan: plan)
+        rankDomainsAndDesign(plan: plan)
         for d in 0..<D {
             let df = Double(domainDegreesOfFreedom(plan.masks[d]))
             let srs = deff ? srsVariances(weights: weights, ys, vars: vars, rows: plan.rows[d],

@@ -82,11 +82,18 @@ public struct ReplicateDesign: DesignBasedVariance {
     /// Whether variances centre at the full-sample estimate.
     public let mse: Bool
     /// Rank of the replicate-weight matrix − 1 (R `degf()` of an `svrepdesign`).
-    public internal(set) var degreesOfFreedom: Int
-    /// Ranks of the replicate weights over domains already seen (a fresh cache whenever the
-    /// replicate weights change): every estimate in a domain needs the rank, which costs
-    /// O(rows × R²) — seconds for a million rows and 80 replicates.
-    private var domainRanks = DomainRankCache()  // replaced wherever replicateWeights are
+    ///
+    /// Computed on first use (O(rows · R²/2), see ``rank(_:rows:)``) and kept: unless
+    /// ``domainEstimates(_:statistic:domains:deff:baseline:)`` has already found it from the Gram
+    /// matrices of disjoint domains (``rankDomainsAndDesign(plan:)``), so asking for it after
+    /// the domain estimates costs nothing.
+    public var degreesOfFreedom: Int {
+        domainRanks.fullRank { Self.rank(replicateWeights, rows: nil) } - 1
+    }
+    /// Ranks of the replicate weights over all rows and over domains already seen (a fresh cache
+    /// whenever the replicate weights change): every estimate in a domain needs the rank, which
+    /// costs O(rows × R²) — seconds for a million rows and 80 replicates.
+    var domainRanks = DomainRankCache()  // replaced wherever replicateWeights are
 
     /// Number of rows.
     public var rowCount: Int { weights.count }
@@ -118,16 +125,20 @@ public struct ReplicateDesign: DesignBasedVariance {
         for (i, w) in weights.enumerated() where !(w.isFinite && w >= 0) {
             throw DesignError(.invalidWeight, "weight \(w) in row \(i + 1) is not a finite non-negative number")
         }
+        // Combined weights are validated where they are (no copy of the columns); adjustment
+        // factors are multiplied into a copy first.
         var columns = replicateWeights
         for r in 0..<R {
             guard columns[r].count == n else {
                 throw DesignError(.lengthMismatch, "replicate \(r + 1) has \(columns[r].count) weights for \(n) rows")
             }
-            for i in 0..<n {
-                if !combinedWeights { columns[r][i] *= weights[i] }
-                guard columns[r][i].isFinite, columns[r][i] >= 0 else {
-                    throw DesignError(.invalidWeight, "replicate weight \(columns[r][i]) in row \(i + 1), replicate \(r + 1) is not a finite non-negative number")
+            if !combinedWeights {
+                columns[r].withUnsafeMutableBufferPointer { c in
+                    for i in 0..<n { c[i] *= weights[i] }
                 }
+            }
+            if let i = Self.firstInvalidWeight(columns[r]) {
+                throw DesignError(.invalidWeight, "replicate weight \(columns[r][i]) in row \(i + 1), replicate \(r + 1) is not a finite non-negative number")
             }
         }
         var rs = rscales ?? [1]
@@ -165,7 +176,36 @@ public struct ReplicateDesign: DesignBasedVariance {
         self.rscales = rs
         self.rho = type == .fay ? rho : nil
         self.mse = mse
-        self.degreesOfFreedom = Self.rank(columns, rows: nil) - 1
+    }
+
+    /// The first index whose weight is not a finite number ≥ 0 (NaN included), or nil.
+    ///
+    /// Blocks of 1,024 values are checked four at a time in SIMD lanes without branching (a
+    /// weight is valid when 0 ≤ w ≤ greatest finite magnitude, which NaN fails), and only a
+    /// block that fails is searched for its first invalid index.
+    static func firstInvalidWeight(_ column: [Double]) -> Int? {
+        func valid(_ w: Double) -> Bool { w >= 0 && w <= .greatestFiniteMagnitude }
+        return column.withUnsafeBufferPointer { c -> Int? in
+            guard let base = c.baseAddress else { return nil }
+            let raw = UnsafeRawPointer(base)
+            let top = SIMD4<Double>(repeating: .greatestFiniteMagnitude)
+            var start = 0
+            while start < c.count {
+                let end = min(start + 1_024, c.count)
+                var ok = SIMDMask<SIMD4<Int64>>(repeating: true)
+                var i = start
+                while i + 4 <= end {
+                    let w = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+                    ok = ok .& (w .>= SIMD4<Double>()) .& (w .<= top)
+                    i += 4
+                }
+                var tail = true
+                while i < end { tail = tail && valid(c[i]); i += 1 }
+                if !(all(ok) && tail) { return (start..<end).first { !valid(c[$0]) } }
+                start = end
+            }
+            return nil
+        }
     }
 
     /// Numerical rank of the replicate-weight matrix W restricted to `rows` (R `qr(tol = 1e-5)$rank`,
@@ -199,6 +239,45 @@ public struct ReplicateDesign: DesignBasedVariance {
         index.reserveCapacity(n)
         for i in 0..<n where rows?[i] ?? true { index.append(Int32(truncatingIfNeeded: i)) }
         return rank(ofGram: gram(columns, rows: index), count: columns.count)
+    }
+
+    /// Finds the full-design rank and the rank of every domain of `plan` with one Gram pass over
+    /// the rows in all, when the domains are disjoint (each row in at most one), the full rank is
+    /// not known yet and the domains fit the rank memo; otherwise does nothing (the ranks are then
+    /// found one by one when needed).
+    ///
+    /// Each domain's Gram matrix is ``gram(_:rows:)`` over its rows, exactly as
+    /// ``rank(_:rows:)`` forms it, so the domain ranks are the ones that function returns. The
+    /// full Gram matrix is the sum of the domains' Gram matrices and that of the rows in no
+    /// domain (WᵀW = Σ_parts W_partᵀW_part): the same matrix summed in another order, which
+    /// changes its entries by rounding only (relative ~R·ε per entry, like splitting the rows
+    /// over two threads in ``gram(_:rows:)``) and so, by the argument of ``rank(_:rows:)``,
+    /// cannot change the rank decision except for a column whose residual ratio lies within
+    /// ~1e−5 relative of the 1e−5 threshold. It replaces a second pass over every row (the full
+    /// design's own Gram matrix).
+    func rankDomainsAndDesign(plan: BatchPlan) {
+        let D = plan.domainCount
+        guard D > 0, D <= DomainRankCache.capacity, plan.members.count == plan.unionRows.count,
+              plan.masks.allSatisfy({ $0.count == rowCount }), !domainRanks.hasFullRank else { return }
+        let R = replicateCount
+        var full = [Double](repeating: 0, count: R * R)
+        func add(_ g: [Double]) { for e in g.indices { full[e] += g[e] } }
+        var domains: [(mask: [Bool], rank: Int)] = []
+        for d in 0..<D {
+            let g = Self.gram(replicateWeights, rows: plan.rows[d])
+            domains.append((plan.masks[d], Self.rank(ofGram: g, count: R)))
+            add(g)
+        }
+        if plan.unionRows.count < rowCount {
+            var rest: [Int32] = []
+            rest.reserveCapacity(rowCount - plan.unionRows.count)
+            var next = 0
+            for i in 0..<rowCount {
+                if next < plan.unionRows.count, Int(plan.unionRows[next]) == i { next += 1 } else { rest.append(Int32(i)) }
+            }
+            add(Self.gram(replicateWeights, rows: rest))
+        }
+        domainRanks.store(fullRank: Self.rank(ofGram: full, count: R), domains: domains)
     }
 
     /// The Gram matrix G = WᵀW of the columns over `rows` (row-major R × R, symmetric).
@@ -376,7 +455,6 @@ public struct ReplicateDesign: DesignBasedVariance {
         copy.weights = try adjust(weights, what: "the full sample")
         copy.replicateWeights = try replicateWeights.enumerated().map { try adjust($1, what: "replicate \($0 + 1)") }
         copy.domainRanks = DomainRankCache()
-        copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
         return copy
     }
 
@@ -423,7 +501,6 @@ public struct ReplicateDesign: DesignBasedVariance {
         copy.weights = try adjust(weights)
         copy.replicateWeights = try replicateWeights.map(adjust)
         copy.domainRanks = DomainRankCache()
-        copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
         return copy
     }
 
@@ -603,25 +680,58 @@ func srsVariance(sumW: Double, n: Int, sumOfSquares ss: Double, total: Bool, bas
     return v
 }
 
-/// A small thread-safe memo of replicate-weight ranks keyed by the domain's rows (packed to bits,
-/// so a million-row domain costs 125 KB). Holds at most 64 domains; it is emptied when full.
-/// Shared by copies of a design, which is sound because a design's replicate weights are only
-/// replaced together with a new cache.
+/// A small thread-safe memo of replicate-weight ranks: the rank over all rows, and ranks keyed
+/// by a domain's rows (packed to bits, so a million-row domain costs 125 KB). Holds at most 64
+/// domains; it is emptied when full. Shared by copies of a design, which is sound because a
+/// design's replicate weights are only replaced together with a new cache.
 final class DomainRankCache: @unchecked Sendable {
+    /// Domains the memo holds at most.
+    static let capacity = 64
     private let lock = NSLock()
     private var ranks: [[UInt64]: Int] = [:]
+    private var full: Int?
 
-    /// The cached rank for the rows where `mask` is true, computed with `compute` on a miss.
-    func rank(of mask: [Bool], compute: ([Bool]) -> Int) -> Int {
+    private static func key(_ mask: [Bool]) -> [UInt64] {
         var key = [UInt64](repeating: 0, count: (mask.count + 63) / 64 + 1)
         key[key.count - 1] = UInt64(mask.count)
         for (i, m) in mask.enumerated() where m { key[i >> 6] |= 1 << UInt64(i & 63) }
+        return key
+    }
+
+    /// The cached rank for the rows where `mask` is true, computed with `compute` on a miss.
+    func rank(of mask: [Bool], compute: ([Bool]) -> Int) -> Int {
+        let key = Self.key(mask)
         if let r = lock.withLock({ ranks[key] }) { return r }
         let r = compute(mask)
-        lock.withLock {
-            if ranks.count >= 64 { ranks.removeAll() }
-            ranks[key] = r
-        }
+        store(r, key: key)
         return r
+    }
+
+    /// Whether the rank over all rows is known.
+    var hasFullRank: Bool { lock.withLock { full != nil } }
+
+    /// The cached rank over all rows, computed with `compute` on a miss.
+    func fullRank(compute: () -> Int) -> Int {
+        if let r = lock.withLock({ full }) { return r }
+        let r = compute()
+        lock.withLock { full = r }
+        return r
+    }
+
+    /// Records the rank over all rows and the ranks of domains (`domains.count` ≤ ``capacity``).
+    func store(fullRank: Int, domains: [(mask: [Bool], rank: Int)]) {
+        let keys = domains.map { (Self.key($0.mask), $0.rank) }
+        lock.withLock {
+            full = fullRank
+            if ranks.count + keys.count > Self.capacity { ranks.removeAll() }
+            for (key, rank) in keys { ranks[key] = rank }
+        }
+    }
+
+    private func store(_ rank: Int, key: [UInt64]) {
+        lock.withLock {
+            if ranks.count >= Self.capacity { ranks.removeAll() }
+            ranks[key] = rank
+        }
     }
 }
