@@ -364,6 +364,53 @@ private func dependentColumns(seed: UInt64, n: Int, R: Int) -> [[Double]] {
     }
 }
 
+/// `partitionGrams` (one pass, rows grouped by part within 256-row blocks, two threads past
+/// 40,000 rows) gives each part's WᵀW over its rows, empty parts included.
+@Test func partitionGramsAreEachPartsWTransposeW() {
+    for (n, seed) in [(150, UInt64(4)), (41_000, UInt64(5))] {
+        let columns = dependentColumns(seed: seed, n: n, R: 7)
+        var rng = SeededGenerator(seed: seed)
+        let part = (0..<n).map { _ in Int32(Int.random(in: 0..<3, using: &rng)) }  // part 3 stays empty
+        let grams = ReplicateDesign.partitionGrams(columns, part: part, parts: 4)
+        #expect(grams.count == 4)
+        for q in 0..<4 {
+            let rows = (0..<n).filter { part[$0] == Int32(q) }
+            for a in 0..<7 {
+                for b in 0..<7 {
+                    var s = 0.0
+                    for i in rows { s += columns[a][i] * columns[b][i] }
+                    #expect(abs(grams[q][a * 7 + b] - s) <= 1e-12 * max(abs(s), 1), "n \(n) part \(q) G[\(a)][\(b)]")
+                }
+            }
+        }
+    }
+}
+
+/// Invalid replicate weights (NaN, negative, infinite) are found at their first row wherever
+/// they fall: in a full 4-lane group, in a block's tail, past the first 1,024-value block.
+@Test func invalidReplicateWeightsNameTheirFirstRow() throws {
+    let n = 2_051
+    let weights = [Double](repeating: 2, count: n)
+    for (row, value) in [(0, Double.nan), (5, -1.0), (1_023, Double.infinity), (1_024, -Double.infinity),
+                         (2_050, Double.nan), (1_500, -0.5)] {
+        var bad = [Double](repeating: 3, count: n)
+        bad[row] = value
+        if row + 7 < n { bad[row + 7] = .nan }  // a later one is not reported
+        #expect(ReplicateDesign.firstInvalidWeight(bad) == row)
+        #expect(throws: DesignError.self) {
+            try ReplicateDesign(weights: weights, replicateWeights: [weights, bad], type: .bootstrap)
+        }
+        do {
+            _ = try ReplicateDesign(weights: weights, replicateWeights: [weights, bad], type: .bootstrap)
+        } catch let error as DesignError {
+            #expect(error.code == .invalidWeight && "\(error)".contains("row \(row + 1), replicate 2"), "\(error)")
+        }
+    }
+    #expect(ReplicateDesign.firstInvalidWeight([Double](repeating: 0, count: n)) == nil)
+    #expect(ReplicateDesign.firstInvalidWeight([.greatestFiniteMagnitude, 0, 1]) == nil)
+    #expect(ReplicateDesign.firstInvalidWeight([]) == nil)
+}
+
 /// Disjoint domains share one Gram pass (`rankDomainsAndDesign`): the full-design rank found
 /// from the sum of the domains' (and the left-over rows') Gram matrices, and every domain's rank,
 /// must be those found one by one, on columns with exact dependencies (duplicated, summed,
