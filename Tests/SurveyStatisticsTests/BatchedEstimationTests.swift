@@ -364,6 +364,28 @@ private func dependentColumns(seed: UInt64, n: Int, R: Int) -> [[Double]] {
     }
 }
 
+/// The plan's structure is the row-by-row one: each domain's rows ascending, the union of
+/// the rows, and each union row's domains in domain order (overlapping, empty and nil domains).
+@Test func batchPlanMembershipsAreRowByRow() throws {
+    var rng = SeededGenerator(seed: 21)
+    let n = 500
+    let domains: [[Bool]?] = [nil, (0..<n).map { _ in Bool.random(using: &rng) }, [Bool](repeating: false, count: n),
+                              (0..<n).map { $0 % 3 == 0 }, (0..<n).map { $0 > 400 }]
+    for list in [domains, Array(domains.dropFirst())] {
+        let plan = try #require(BatchPlan([(0..<n).map { Double($0) }], domains: list, rowCount: n))
+        var union: [Int32] = [], start = [0], members: [Int32] = []
+        for i in 0..<n {
+            let holders = list.indices.filter { list[$0]?[i] ?? true }
+            guard !holders.isEmpty else { continue }
+            union.append(Int32(i)); members += holders.map { Int32($0) }; start.append(members.count)
+        }
+        #expect(plan.unionRows == union && plan.memberStart == start && plan.members == members)
+        for (d, domain) in list.enumerated() {
+            #expect(plan.rows[d] == (0..<n).filter { domain?[$0] ?? true }.map { Int32($0) })
+        }
+    }
+}
+
 /// `partitionGrams` (one pass, rows grouped by part within 256-row blocks, two threads past
 /// 40,000 rows) gives each part's WᵀW over its rows, empty parts included.
 @Test func partitionGramsAreEachPartsWTransposeW() {

@@ -111,19 +111,41 @@ struct BatchPlan {
     init?(_ ys: [[Double]], domains: [[Bool]?], rowCount n: Int, batchMissing: Bool = false) {
         guard n <= Int(Int32.max), domains.count <= Int(Int32.max), ys.allSatisfy({ $0.count == n }),
               domains.allSatisfy({ ($0?.count ?? n) == n }) else { return nil }
-        var rows = [[Int32]](repeating: [], count: domains.count)
-        var unionRows: [Int32] = [], memberStart = [0], members: [Int32] = []
+        // Each domain's rows; then how many domains hold each row, which places the union rows
+        // and their (domain-ordered) memberships. Tight loops over flat buffers.
+        let rows = domains.map { domain -> [Int32] in
+            guard let domain else { return (0..<n).map { Int32(truncatingIfNeeded: $0) } }
+            return domain.withUnsafeBufferPointer { m in
+                var r: [Int32] = []
+                r.reserveCapacity(m.reduce(0) { $0 + ($1 ? 1 : 0) })
+                for i in 0..<n where m[i] { r.append(Int32(truncatingIfNeeded: i)) }
+                return r
+            }
+        }
+        var position = [Int](repeating: 0, count: n)  // first, memberships of row i; then where the next goes
+        for r in rows { position.withUnsafeMutableBufferPointer { c in for i in r { c[Int(i)] += 1 } } }
+        var unionRows: [Int32] = [], memberStart = [0]
         unionRows.reserveCapacity(n)
         memberStart.reserveCapacity(n + 1)
-        for i in 0..<n {
-            let before = members.count
-            for (d, domain) in domains.enumerated() where domain?[i] ?? true {
-                rows[d].append(Int32(truncatingIfNeeded: i))
-                members.append(Int32(truncatingIfNeeded: d))
-            }
-            if members.count > before {
+        position.withUnsafeMutableBufferPointer { c in
+            var total = 0
+            for i in 0..<n where c[i] > 0 {
                 unionRows.append(Int32(truncatingIfNeeded: i))
-                memberStart.append(members.count)
+                let count = c[i]
+                c[i] = total
+                total += count
+                memberStart.append(total)
+            }
+        }
+        var members = [Int32](repeating: 0, count: memberStart[memberStart.count - 1])
+        members.withUnsafeMutableBufferPointer { m in
+            position.withUnsafeMutableBufferPointer { c in
+                for (d, r) in rows.enumerated() {
+                    for i in r {
+                        m[c[Int(i)]] = Int32(truncatingIfNeeded: d)
+                        c[Int(i)] += 1
+                    }
+                }
             }
         }
         self.rows = rows
@@ -134,10 +156,11 @@ struct BatchPlan {
         var batched: [Int] = [], single: [Int] = []
         var missing = [[Bool]](repeating: [Bool](repeating: false, count: ys.count), count: domains.count)
         for k in ys.indices {
-            ys[k].withUnsafeBufferPointer { y in
-                // Whole column first (fast, sequential); the domains' rows only if needed.
-                guard y.contains(where: { $0.isNaN }) else { return }
-                for d in rows.indices { missing[d][k] = rows[d].contains { y[Int($0)].isNaN } }
+            // Whole column first (fast, sequential); the domains' rows only if needed.
+            if firstIndex(in: ys[k], failing: { $0 .== $0 }, { !$0.isNaN }) != nil {
+                ys[k].withUnsafeBufferPointer { y in
+                    for d in rows.indices { missing[d][k] = rows[d].contains { y[Int($0)].isNaN } }
+                }
             }
             if batchMissing || !missing.contains(where: { $0[k] }) { batched.append(k) } else { single.append(k) }
         }
@@ -367,9 +390,13 @@ extension SurveyDesign {
                             func present(_ v: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> {
                                 v.replacing(with: 0, where: y .!= y)
                             }
+                            // One vector load, add and store (lane by lane the same sums), which
+                            // also keeps the lanes of `v` — and the division making them — vectors.
+                            let totals = UnsafeMutableRawPointer(tot.baseAddress!)  // D·C·P ≥ 4 doubles
                             func add(_ v: SIMD4<Double>, domain d: Int, cluster c: Int) {
-                                let o = (d * C + c) * P + g
-                                tot[o] += v[0]; tot[o + 1] += v[1]; tot[o + 2] += v[2]; tot[o + 3] += v[3]
+                                let o = ((d * C + c) * P + g) * MemoryLayout<Double>.stride
+                                totals.storeBytes(of: totals.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) + v,
+                                                  toByteOffset: o, as: SIMD4<Double>.self)
                             }
                             for d in 0..<D { acc[d] = .zero; sw[d] = .zero }
                             switch statistic {
@@ -588,6 +615,35 @@ func gatherRows(_ columns: [[Double]], _ list: [Int], count: Int, row: (Int) -> 
             }
         }
         t += 1
+    }
+}
+
+/// The first index of `column` whose value fails `valid`, or nil.
+///
+/// Blocks of 1,024 values are checked four at a time with `lanes` (the same test on a `SIMD4`,
+/// true where valid) without branching on each value, and only a block that fails is searched
+/// for its first failing index.
+@inline(__always)
+func firstIndex(in column: [Double], failing lanes: (SIMD4<Double>) -> SIMDMask<SIMD4<Int64>>,
+                _ valid: (Double) -> Bool) -> Int? {
+    column.withUnsafeBufferPointer { c -> Int? in
+        guard let base = c.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        var start = 0
+        while start < c.count {
+            let end = min(start + 1_024, c.count)
+            var ok = SIMDMask<SIMD4<Int64>>(repeating: true)
+            var i = start
+            while i + 4 <= end {
+                ok = ok .& lanes(raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self))
+                i += 4
+            }
+            var tail = true
+            while i < end { tail = tail && valid(c[i]); i += 1 }
+            if !(all(ok) && tail) { return (start..<end).first { !valid(c[$0]) } }
+            start = end
+        }
+        return nil
     }
 }
 

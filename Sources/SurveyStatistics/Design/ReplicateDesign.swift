@@ -178,33 +178,12 @@ public struct ReplicateDesign: DesignBasedVariance {
         self.mse = mse
     }
 
-    /// The first index whose weight is not a finite number ≥ 0 (NaN included), or nil.
-    ///
-    /// Blocks of 1,024 values are checked four at a time in SIMD lanes without branching (a
-    /// weight is valid when 0 ≤ w ≤ greatest finite magnitude, which NaN fails), and only a
-    /// block that fails is searched for its first invalid index.
+    /// The first index whose weight is not a finite number ≥ 0 (NaN included), or nil: valid
+    /// when 0 ≤ w ≤ greatest finite magnitude, which NaN fails (``firstIndex(in:failing:_:)``).
     static func firstInvalidWeight(_ column: [Double]) -> Int? {
-        func valid(_ w: Double) -> Bool { w >= 0 && w <= .greatestFiniteMagnitude }
-        return column.withUnsafeBufferPointer { c -> Int? in
-            guard let base = c.baseAddress else { return nil }
-            let raw = UnsafeRawPointer(base)
-            let top = SIMD4<Double>(repeating: .greatestFiniteMagnitude)
-            var start = 0
-            while start < c.count {
-                let end = min(start + 1_024, c.count)
-                var ok = SIMDMask<SIMD4<Int64>>(repeating: true)
-                var i = start
-                while i + 4 <= end {
-                    let w = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
-                    ok = ok .& (w .>= SIMD4<Double>()) .& (w .<= top)
-                    i += 4
-                }
-                var tail = true
-                while i < end { tail = tail && valid(c[i]); i += 1 }
-                if !(all(ok) && tail) { return (start..<end).first { !valid(c[$0]) } }
-                start = end
-            }
-            return nil
+        let top = SIMD4<Double>(repeating: .greatestFiniteMagnitude)
+        return firstIndex(in: column, failing: { ($0 .>= SIMD4<Double>()) .& ($0 .<= top) }) {
+            $0 >= 0 && $0 <= .greatestFiniteMagnitude
         }
     }
 
