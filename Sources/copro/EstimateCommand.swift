@@ -326,8 +326,7 @@ struct EstimateRun {
             let column = try columns.labels(v, missing: .allowed)
             let order = sortedLevels(column.levels)
             domains = domains.flatMap { d in order.map { code in
-                let m = column.codes.map { $0 == Int32(code) }
-                return (d.labels + [(v, column.levels[code])], d.mask.map { zip($0, m).map { $0 && $1 } } ?? m)
+                (d.labels + [(v, column.levels[code])], rowsWith(column.codes, Int32(code), within: d.mask))
             } }
         }
         domains = domains.filter { d in d.mask.map { m in m.indices.contains { m[$0] && weights[$0] != 0 } } ?? true }
@@ -388,6 +387,23 @@ struct EstimateRun {
             }
         }
         return EstimateReport(design: info, rows: rows)
+    }
+
+    /// The mask of the rows whose code is `code` (missing, −1, never is) and, when given, that
+    /// `within` holds: one pass over flat buffers.
+    func rowsWith(_ codes: [Int32], _ code: Int32, within: [Bool]?) -> [Bool] {
+        codes.withUnsafeBufferPointer { c in
+            [Bool](unsafeUninitializedCapacity: c.count) { mask, count in
+                if let within {
+                    within.withUnsafeBufferPointer { w in
+                        for i in 0..<c.count { mask[i] = c[i] == code ? w[i] : false }
+                    }
+                } else {
+                    for i in 0..<c.count { mask[i] = c[i] == code }
+                }
+                count = c.count
+            }
+        }
     }
 
     /// Indices of `levels` in report order: numerically when all are numbers, else by bytes (C locale).
