@@ -321,6 +321,22 @@ struct EstimateRun {
             info += [("nest", .flag(c.nest)), ("lonely_psu", .text(policy.rawValue))]
         }
         // Domains: every combination of --by values present (levels sorted, first variable slowest).
+        // A domain's mask: the rows whose code is `code` (missing, −1, never is) and, when given,
+        // that `within` holds; one pass over flat buffers.
+        func rowsWith(_ codes: [Int32], _ code: Int32, within: [Bool]?) -> [Bool] {
+            codes.withUnsafeBufferPointer { c in
+                [Bool](unsafeUninitializedCapacity: c.count) { mask, count in
+                    if let within {
+                        within.withUnsafeBufferPointer { w in
+                            for i in 0..<c.count { mask[i] = c[i] == code ? w[i] : false }
+                        }
+                    } else {
+                        for i in 0..<c.count { mask[i] = c[i] == code }
+                    }
+                    count = c.count
+                }
+            }
+        }
         var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
         for v in c.by {
             let column = try columns.labels(v, missing: .allowed)
@@ -387,23 +403,6 @@ struct EstimateRun {
             }
         }
         return EstimateReport(design: info, rows: rows)
-    }
-
-    /// The mask of the rows whose code is `code` (missing, −1, never is) and, when given, that
-    /// `within` holds: one pass over flat buffers.
-    func rowsWith(_ codes: [Int32], _ code: Int32, within: [Bool]?) -> [Bool] {
-        codes.withUnsafeBufferPointer { c in
-            [Bool](unsafeUninitializedCapacity: c.count) { mask, count in
-                if let within {
-                    within.withUnsafeBufferPointer { w in
-                        for i in 0..<c.count { mask[i] = c[i] == code ? w[i] : false }
-                    }
-                } else {
-                    for i in 0..<c.count { mask[i] = c[i] == code }
-                }
-                count = c.count
-            }
-        }
     }
 
     /// Indices of `levels` in report order: numerically when all are numbers, else by bytes (C locale).
