@@ -328,17 +328,29 @@ struct EstimateRun {
             if !c.fpcs.isEmpty { info.append(("fpc", .list(c.fpcs))) }
             info += [("nest", .flag(c.nest)), ("lonely_psu", .text(policy.rawValue))]
         }
-        info.append(("degrees_of_freedom", .integer(design.degreesOfFreedom)))
-        info.append(("level", .number(c.level)))
-
         // Domains: every combination of --by values present (levels sorted, first variable slowest).
+        // A domain's mask: the rows whose code is `code` (missing, −1, never is) and, when given,
+        // that `within` holds; one pass over flat buffers.
+        func rowsWith(_ codes: [Int32], _ code: Int32, within: [Bool]?) -> [Bool] {
+            codes.withUnsafeBufferPointer { c in
+                [Bool](unsafeUninitializedCapacity: c.count) { mask, count in
+                    if let within {
+                        within.withUnsafeBufferPointer { w in
+                            for i in 0..<c.count { mask[i] = c[i] == code ? w[i] : false }
+                        }
+                    } else {
+                        for i in 0..<c.count { mask[i] = c[i] == code }
+                    }
+                    count = c.count
+                }
+            }
+        }
         var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
         for v in c.by {
             let column = try columns.labels(v, missing: .allowed)
             let order = sortedLevels(column.levels)
             domains = domains.flatMap { d in order.map { code in
-                let m = column.codes.map { $0 == Int32(code) }
-                return (d.labels + [(v, column.levels[code])], d.mask.map { zip($0, m).map { $0 && $1 } } ?? m)
+                (d.labels + [(v, column.levels[code])], rowsWith(column.codes, Int32(code), within: d.mask))
             } }
         }
         domains = domains.filter { d in d.mask.map { m in m.indices.contains { m[$0] && weights[$0] != 0 } } ?? true }
@@ -357,6 +369,9 @@ struct EstimateRun {
                                                statistic: .mean, domains: masks, deff: c.deff, baseline: .withoutReplacement)
         let totals = try design.domainEstimates(try c.total.map { try columns.numbers($0, missing: .allowed) },
                                                 statistic: .total, domains: masks, deff: c.deff, baseline: .withoutReplacement)
+        // After the domain estimates: a replicate design finds its rank with theirs (one Gram pass).
+        info.append(("degrees_of_freedom", .integer(design.degreesOfFreedom)))
+        info.append(("level", .number(c.level)))
         for (di, d) in domains.enumerated() {
             for (v, e) in zip(c.mean, means[di]) { rows.append(row("mean", v, nil, d.labels, e)) }
             for (v, e) in zip(c.total, totals[di]) { rows.append(row("total", v, nil, d.labels, e)) }

@@ -364,6 +364,135 @@ private func dependentColumns(seed: UInt64, n: Int, R: Int) -> [[Double]] {
     }
 }
 
+/// The plan's structure is the row-by-row one: each domain's rows ascending, the union of
+/// the rows, and each union row's domains in domain order (overlapping, empty and nil domains).
+@Test func batchPlanMembershipsAreRowByRow() throws {
+    var rng = SeededGenerator(seed: 21)
+    let n = 500
+    let domains: [[Bool]?] = [nil, (0..<n).map { _ in Bool.random(using: &rng) }, [Bool](repeating: false, count: n),
+                              (0..<n).map { $0 % 3 == 0 }, (0..<n).map { $0 > 400 }]
+    for list in [domains, Array(domains.dropFirst())] {
+        let plan = try #require(BatchPlan([(0..<n).map { Double($0) }], domains: list, rowCount: n))
+        var union: [Int32] = [], start = [0], members: [Int32] = []
+        for i in 0..<n {
+            let holders = list.indices.filter { list[$0]?[i] ?? true }
+            guard !holders.isEmpty else { continue }
+            union.append(Int32(i)); members += holders.map { Int32($0) }; start.append(members.count)
+        }
+        #expect(plan.unionRows == union && plan.memberStart == start && plan.members == members)
+        for (d, domain) in list.enumerated() {
+            #expect(plan.rows[d] == (0..<n).filter { domain?[$0] ?? true }.map { Int32($0) })
+        }
+    }
+}
+
+/// `partitionGrams` (one pass, rows grouped by part within 256-row blocks, two threads past
+/// 40,000 rows) gives each part's WᵀW over its rows, empty parts included.
+@Test func partitionGramsAreEachPartsWTransposeW() {
+    for (n, seed) in [(150, UInt64(4)), (41_000, UInt64(5))] {
+        let columns = dependentColumns(seed: seed, n: n, R: 7)
+        var rng = SeededGenerator(seed: seed)
+        let part = (0..<n).map { _ in Int32(Int.random(in: 0..<3, using: &rng)) }  // part 3 stays empty
+        let grams = ReplicateDesign.partitionGrams(columns, part: part, parts: 4)
+        #expect(grams.count == 4)
+        for q in 0..<4 {
+            let rows = (0..<n).filter { part[$0] == Int32(q) }
+            for a in 0..<7 {
+                for b in 0..<7 {
+                    var s = 0.0
+                    for i in rows { s += columns[a][i] * columns[b][i] }
+                    #expect(abs(grams[q][a * 7 + b] - s) <= 1e-12 * max(abs(s), 1), "n \(n) part \(q) G[\(a)][\(b)]")
+                }
+            }
+        }
+    }
+}
+
+/// Invalid replicate weights (NaN, negative, infinite) are found at their first row wherever
+/// they fall: in a full 4-lane group, in a block's tail, past the first 1,024-value block.
+@Test func invalidReplicateWeightsNameTheirFirstRow() throws {
+    let n = 2_051
+    let weights = [Double](repeating: 2, count: n)
+    for (row, value) in [(0, Double.nan), (5, -1.0), (1_023, Double.infinity), (1_024, -Double.infinity),
+                         (2_050, Double.nan), (1_500, -0.5)] {
+        var bad = [Double](repeating: 3, count: n)
+        bad[row] = value
+        if row + 7 < n { bad[row + 7] = .nan }  // a later one is not reported
+        #expect(ReplicateDesign.firstInvalidWeight(bad) == row)
+        #expect(throws: DesignError.self) {
+            try ReplicateDesign(weights: weights, replicateWeights: [weights, bad], type: .bootstrap)
+        }
+        do {
+            _ = try ReplicateDesign(weights: weights, replicateWeights: [weights, bad], type: .bootstrap)
+        } catch let error as DesignError {
+            #expect(error.code == .invalidWeight && "\(error)".contains("row \(row + 1), replicate 2"), "\(error)")
+        }
+    }
+    #expect(ReplicateDesign.firstInvalidWeight([Double](repeating: 0, count: n)) == nil)
+    #expect(ReplicateDesign.firstInvalidWeight([.greatestFiniteMagnitude, 0, 1]) == nil)
+    #expect(ReplicateDesign.firstInvalidWeight([]) == nil)
+}
+
+/// Disjoint domains share one Gram pass (`rankDomainsAndDesign`): the full-design rank found
+/// from the sum of the domains' (and the left-over rows') Gram matrices, and every domain's rank,
+/// must be those found one by one, on columns with exact dependencies (duplicated, summed,
+/// scaled, zero columns, and columns that differ only on some rows) and domains of a few rows.
+@Test func sharedGramRanksAreThoseFoundOneByOne() throws {
+    var shared = 0, deficient = 0
+    for seed in UInt64(1)...40 {
+        var rng = SeededGenerator(seed: seed &* 131)
+        let n = Int.random(in: 6...300, using: &rng)
+        let R = Int.random(in: 2...23, using: &rng)
+        let columns = dependentColumns(seed: seed &+ 1_000, n: n, R: R)
+        let weights = (0..<n).map { _ in Double.random(in: 0.5...20, using: &rng) }
+        // A partition into 1–5 groups (some tiny), with rows optionally left in no domain.
+        let groups = Int.random(in: 1...5, using: &rng)
+        let group = (0..<n).map { i in i < groups ? i : Int.random(in: 0..<groups, using: &rng) }
+        let leaveOut = Bool.random(using: &rng)
+        let tiny = Int.random(in: 0..<groups, using: &rng)
+        let domains: [[Bool]?] = (0..<groups).map { g in
+            (0..<n).map { i in
+                group[i] == g && !(leaveOut && i % 7 == 3) && (g != tiny || i < groups + 2)
+            }
+        }
+        let design = try ReplicateDesign(weights: weights, replicateWeights: columns, type: .bootstrap)
+        let plan = try #require(BatchPlan([weights], domains: domains, rowCount: n))
+        design.rankDomainsAndDesign(plan: plan)
+        #expect(design.domainRanks.hasFullRank, "seed \(seed): the shared pass should run on disjoint domains")
+        let fullRank = ReplicateDesign.rank(columns, rows: nil)
+        #expect(design.degreesOfFreedom == fullRank - 1, "seed \(seed): shared \(design.degreesOfFreedom + 1), alone \(fullRank)")
+        #expect(fullRank == ReplicateDesign.gramSchmidtRank(columns, rows: nil), "seed \(seed)")
+        for (d, mask) in domains.enumerated() {
+            let mask = try #require(mask)
+            let cached = design.domainRanks.rank(of: mask) { _ in -1 }  // −1: not cached
+            #expect(cached == ReplicateDesign.rank(columns, rows: mask), "seed \(seed) domain \(d)")
+            if cached < R { deficient += 1 }
+        }
+        shared += 1
+    }
+    #expect(shared == 40)
+    #expect(deficient > 20)  // rank-deficient domains were there to decide
+}
+
+/// The shared pass only runs where its premise holds: not on overlapping domains, and not when
+/// the full rank is already known; and estimates through it are still the loop's, bit for bit.
+@Test func sharedGramPassRunsOnlyOnDisjointDomains() throws {
+    let survey = RandomSurvey(seed: 9, lonely: false)
+    for (name, rep) in try replicateDesigns(survey, seed: 9) {
+        let n = rep.rowCount
+        let half = (0..<n).map { $0 < n / 2 }
+        let overlapping: [[Bool]?] = [half, (0..<n).map { $0 >= n / 3 }]
+        var fresh = rep
+        fresh.domainRanks = DomainRankCache()  // as a design that has not computed any rank
+        fresh.rankDomainsAndDesign(plan: try #require(BatchPlan(survey.ys, domains: overlapping, rowCount: n)))
+        #expect(!fresh.domainRanks.hasFullRank, "\(name): overlapping domains do not partition the rows")
+        let disjoint: [[Bool]?] = [half, half.map { !$0 }]
+        #expect(expectSameAsLoop(fresh, survey.ys, .mean, disjoint, deff: true, "\(name) disjoint"))
+        #expect(fresh.domainRanks.hasFullRank, "\(name)")
+        #expect(fresh.degreesOfFreedom == ReplicateDesign.rank(rep.replicateWeights, rows: nil) - 1, "\(name)")
+    }
+}
+
 /// Designs large enough (25,000 rows) for the two-thread routes: the linearisation batch split
 /// into two variable groups, the replicate sums split by weight columns, the Gram matrix split by
 /// rows. The estimates must still be the loop's, bit for bit.

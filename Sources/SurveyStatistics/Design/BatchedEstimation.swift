@@ -111,19 +111,41 @@ struct BatchPlan {
     init?(_ ys: [[Double]], domains: [[Bool]?], rowCount n: Int, batchMissing: Bool = false) {
         guard n <= Int(Int32.max), domains.count <= Int(Int32.max), ys.allSatisfy({ $0.count == n }),
               domains.allSatisfy({ ($0?.count ?? n) == n }) else { return nil }
-        var rows = [[Int32]](repeating: [], count: domains.count)
-        var unionRows: [Int32] = [], memberStart = [0], members: [Int32] = []
+        // Each domain's rows; then how many domains hold each row, which places the union rows
+        // and their (domain-ordered) memberships. Tight loops over flat buffers.
+        let rows = domains.map { domain -> [Int32] in
+            guard let domain else { return (0..<n).map { Int32(truncatingIfNeeded: $0) } }
+            return domain.withUnsafeBufferPointer { m in
+                var r: [Int32] = []
+                r.reserveCapacity(m.reduce(0) { $0 + ($1 ? 1 : 0) })
+                for i in 0..<n where m[i] { r.append(Int32(truncatingIfNeeded: i)) }
+                return r
+            }
+        }
+        var position = [Int](repeating: 0, count: n)  // first, memberships of row i; then where the next goes
+        for r in rows { position.withUnsafeMutableBufferPointer { c in for i in r { c[Int(i)] += 1 } } }
+        var unionRows: [Int32] = [], memberStart = [0]
         unionRows.reserveCapacity(n)
         memberStart.reserveCapacity(n + 1)
-        for i in 0..<n {
-            let before = members.count
-            for (d, domain) in domains.enumerated() where domain?[i] ?? true {
-                rows[d].append(Int32(truncatingIfNeeded: i))
-                members.append(Int32(truncatingIfNeeded: d))
-            }
-            if members.count > before {
+        position.withUnsafeMutableBufferPointer { c in
+            var total = 0
+            for i in 0..<n where c[i] > 0 {
                 unionRows.append(Int32(truncatingIfNeeded: i))
-                memberStart.append(members.count)
+                let count = c[i]
+                c[i] = total
+                total += count
+                memberStart.append(total)
+            }
+        }
+        var members = [Int32](repeating: 0, count: memberStart[memberStart.count - 1])
+        members.withUnsafeMutableBufferPointer { m in
+            position.withUnsafeMutableBufferPointer { c in
+                for (d, r) in rows.enumerated() {
+                    for i in r {
+                        m[c[Int(i)]] = Int32(truncatingIfNeeded: d)
+                        c[Int(i)] += 1
+                    }
+                }
             }
         }
         self.rows = rows
@@ -134,10 +156,11 @@ struct BatchPlan {
         var batched: [Int] = [], single: [Int] = []
         var missing = [[Bool]](repeating: [Bool](repeating: false, count: ys.count), count: domains.count)
         for k in ys.indices {
-            ys[k].withUnsafeBufferPointer { y in
-                // Whole column first (fast, sequential); the domains' rows only if needed.
-                guard y.contains(where: { $0.isNaN }) else { return }
-                for d in rows.indices { missing[d][k] = rows[d].contains { y[Int($0)].isNaN } }
+            // Whole column first (fast, sequential); the domains' rows only if needed.
+            if firstIndex(in: ys[k], failing: { $0 .== $0 }, { !$0.isNaN }) != nil {
+                ys[k].withUnsafeBufferPointer { y in
+                    for d in rows.indices { missing[d][k] = rows[d].contains { y[Int($0)].isNaN } }
+                }
             }
             if batchMissing || !missing.contains(where: { $0[k] }) { batched.append(k) } else { single.append(k) }
         }
@@ -367,9 +390,13 @@ extension SurveyDesign {
                             func present(_ v: SIMD4<Double>, _ y: SIMD4<Double>) -> SIMD4<Double> {
                                 v.replacing(with: 0, where: y .!= y)
                             }
+                            // One vector load, add and store (lane by lane the same sums), which
+                            // also keeps the lanes of `v` — and the division making them — vectors.
+                            let totals = UnsafeMutableRawPointer(tot.baseAddress!)  // D·C·P ≥ 4 doubles
                             func add(_ v: SIMD4<Double>, domain d: Int, cluster c: Int) {
-                                let o = (d * C + c) * P + g
-                                tot[o] += v[0]; tot[o + 1] += v[1]; tot[o + 2] += v[2]; tot[o + 3] += v[3]
+                                let o = ((d * C + c) * P + g) * MemoryLayout<Double>.stride
+                                totals.storeBytes(of: totals.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) + v,
+                                                  toByteOffset: o, as: SIMD4<Double>.self)
                             }
                             for d in 0..<D { acc[d] = .zero; sw[d] = .zero }
                             switch statistic {
@@ -459,8 +486,169 @@ func srsVariances(weights: [Double], _ ys: [[Double]], vars: [Int], rows: [Int32
     return out
 }
 
+/// Scratch for the blocked kernels: a block of rows gathered as rows of values (`values`,
+/// `valueStride` doubles a row, also seen as `plain` doubles) and as values each repeated in both
+/// lanes of a `SIMD2` (`repeated`, `repeatedStride` a row), zero-initialised so padding columns
+/// stay 0; and the block's entries sorted by group (`order`, group g at `first[g]..<first[g + 1]`).
+final class GatheredBlock {
+    let values: UnsafeMutablePointer<SIMD2<Double>>
+    let repeated: UnsafeMutablePointer<SIMD2<Double>>
+    let order: UnsafeMutablePointer<Int>
+    let first: UnsafeMutablePointer<Int>
+    private let rows: Int, valueStride: Int, repeatedStride: Int, groups: Int
+    var plain: UnsafeMutablePointer<Double> { UnsafeMutableRawPointer(values).assumingMemoryBound(to: Double.self) }
+
+    /// Room for `rows` rows; `valueStride` even.
+    init(rows: Int, valueStride: Int, repeatedStride: Int, groups: Int) {
+        self.rows = rows; self.valueStride = valueStride; self.repeatedStride = repeatedStride; self.groups = groups
+        values = .allocate(capacity: rows * valueStride / 2)
+        repeated = .allocate(capacity: rows * repeatedStride)
+        order = .allocate(capacity: rows)
+        first = .allocate(capacity: groups + 1)
+        values.initialize(repeating: .zero, count: rows * valueStride / 2)
+        repeated.initialize(repeating: .zero, count: rows * repeatedStride)
+    }
+
+    deinit {
+        values.deallocate(); repeated.deallocate(); order.deallocate(); first.deallocate()
+    }
+
+    /// A counting sort of the entries `entries` reports (group, row), in the order reported
+    /// within each group (at most `rows` of them); returns their number.
+    func sortByGroup(_ entries: ((_ group: Int, _ row: Int) -> Void) -> Void) -> Int {
+        for g in 0...groups { first[g] = 0 }
+        entries { g, _ in first[g + 1] += 1 }
+        for g in 0..<groups { first[g + 1] += first[g] }
+        entries { g, row in
+            order[first[g]] = row
+            first[g] += 1
+        }
+        for g in stride(from: groups, to: 0, by: -1) { first[g] = first[g - 1] }
+        first[0] = 0
+        return first[groups]
+    }
+}
+
+/// A 4 × 4 tile of sums held in registers: `s[t]` = row t (lanes 0–1 in `low[t]`, 2–3 in
+/// `high[t]`), accumulated as s[t] += b_t · x over rows, b_t a value repeated in both lanes of a
+/// `SIMD2` and x four values (two `SIMD2`): each lane is a plain IEEE product then sum, in row
+/// order.
+struct SumTile {
+    var l0 = SIMD2<Double>(), h0 = SIMD2<Double>(), l1 = SIMD2<Double>(), h1 = SIMD2<Double>()
+    var l2 = SIMD2<Double>(), h2 = SIMD2<Double>(), l3 = SIMD2<Double>(), h3 = SIMD2<Double>()
+
+    init() {}
+
+    /// The tile stored at `p`, rows `stride` doubles apart.
+    @inline(__always)
+    init(loading p: UnsafePointer<Double>, stride: Int) {
+        func pair(_ o: Int) -> SIMD2<Double> { SIMD2(p[o], p[o + 1]) }
+        l0 = pair(0); h0 = pair(2); l1 = pair(stride); h1 = pair(stride + 2)
+        l2 = pair(2 * stride); h2 = pair(2 * stride + 2); l3 = pair(3 * stride); h3 = pair(3 * stride + 2)
+    }
+
+    /// Adds `m` rows: row j's x at `x + j·xStride` (two `SIMD2`), its b_0…b_3 at `b + j·bStride`.
+    @inline(__always)
+    mutating func add(rows m: Int, x: UnsafePointer<SIMD2<Double>>, xStride: Int,
+                      b: UnsafePointer<SIMD2<Double>>, bStride: Int) {
+        var x = x, b = b
+        for _ in 0..<m {
+            let x0 = x[0], x1 = x[1]
+            let b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3]
+            l0 += b0 * x0; h0 += b0 * x1
+            l1 += b1 * x0; h1 += b1 * x1
+            l2 += b2 * x0; h2 += b2 * x1
+            l3 += b3 * x0; h3 += b3 * x1
+            x += xStride
+            b += bStride
+        }
+    }
+
+    /// Row t's four sums, in column order.
+    @inline(__always)
+    func row(_ t: Int) -> (SIMD2<Double>, SIMD2<Double>) {
+        switch t {
+        case 0: return (l0, h0)
+        case 1: return (l1, h1)
+        case 2: return (l2, h2)
+        default: return (l3, h3)
+        }
+    }
+}
+
+/// Copies rows of the columns `list` into a row-major block: for block row k (0..<count, the
+/// data row `row(k)`) and list position t, the value of column `list[t]` goes to
+/// `plain[k·stride + offset + t]` and/or, repeated in both lanes, to
+/// `repeated[k·stride + offset + t]`.
+///
+/// Four columns at a time, so each block row receives 32 (or 64) contiguous bytes per visit
+/// instead of one value per cache line per column.
+@inline(__always)
+func gatherRows(_ columns: [[Double]], _ list: [Int], count: Int, row: (Int) -> Int,
+                plain: UnsafeMutablePointer<Double>?, repeated: UnsafeMutablePointer<SIMD2<Double>>?,
+                stride: Int, offset: Int) {
+    var t = 0
+    while t + 4 <= list.count {
+        withFour(columns, Array(list[t..<(t + 4)])) { c0, c1, c2, c3 in
+            var o = offset + t
+            for k in 0..<count {
+                let i = row(k)
+                let v0 = c0[i], v1 = c1[i], v2 = c2[i], v3 = c3[i]
+                if let plain { plain[o] = v0; plain[o + 1] = v1; plain[o + 2] = v2; plain[o + 3] = v3 }
+                if let repeated {
+                    repeated[o] = SIMD2(repeating: v0); repeated[o + 1] = SIMD2(repeating: v1)
+                    repeated[o + 2] = SIMD2(repeating: v2); repeated[o + 3] = SIMD2(repeating: v3)
+                }
+                o += stride
+            }
+        }
+        t += 4
+    }
+    while t < list.count {
+        columns[list[t]].withUnsafeBufferPointer { c in
+            var o = offset + t
+            for k in 0..<count {
+                let v = c[row(k)]
+                plain?[o] = v
+                repeated?[o] = SIMD2(repeating: v)
+                o += stride
+            }
+        }
+        t += 1
+    }
+}
+
+/// The first index of `column` whose value fails `valid`, or nil.
+///
+/// Blocks of 1,024 values are checked four at a time with `lanes` (the same test on a `SIMD4`,
+/// true where valid) without branching on each value, and only a block that fails is searched
+/// for its first failing index.
+@inline(__always)
+func firstIndex(in column: [Double], failing lanes: (SIMD4<Double>) -> SIMDMask<SIMD4<Int64>>,
+                _ valid: (Double) -> Bool) -> Int? {
+    column.withUnsafeBufferPointer { c -> Int? in
+        guard let base = c.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        var start = 0
+        while start < c.count {
+            let end = min(start + 1_024, c.count)
+            var ok = SIMDMask<SIMD4<Int64>>(repeating: true)
+            var i = start
+            while i + 4 <= end {
+                ok = ok .& lanes(raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self))
+                i += 4
+            }
+            var tail = true
+            while i < end { tail = tail && valid(c[i]); i += 1 }
+            if !(all(ok) && tail) { return (start..<end).first { !valid(c[$0]) } }
+            start = end
+        }
+        return nil
+    }
+}
+
 /// Calls `body` with base pointers of the four variables `v` (which may repeat).
-private func withFour<T>(_ ys: [[Double]], _ v: [Int],
+func withFour<T>(_ ys: [[Double]], _ v: [Int],
                          _ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>,
                                   UnsafePointer<Double>) -> T) -> T {
     ys[v[0]].withUnsafeBufferPointer { a in
@@ -483,7 +671,8 @@ extension ReplicateDesign {
     ///
     /// Per domain: its rows, contributing n and degrees of freedom (the replicate-weight rank
     /// over the domain − 1, through the same cache and function as ``estimate(_:designEffect:)``)
-    /// are found once. Then, in one blocked pass over the union of the domains' rows, for the
+    /// are found once; when the domains are disjoint, their ranks and the full design's come from
+    /// one Gram pass over the rows (``rankDomainsAndDesign(plan:)``). Then, in one blocked pass over the union of the domains' rows, for the
     /// full-sample weights and each replicate r the sums Σ w_ri·y_ik and Σ w_ri are accumulated
     /// for every domain, in row order, for all variables without NaN in any domain, exactly as
     /// ``replicateMean(_:domain:)`` / ``replicateTotal(_:domain:)`` sum them; the SE comes from
@@ -495,7 +684,8 @@ extension ReplicateDesign {
     /// variables with a NaN in a domain take the single-estimate route.
     ///
     /// - Complexity: O(domain rows · (R + 1) · p) in one blocked pass, plus each domain's rank
-    ///   (O(domain rows · R²/2), cached per domain; none for a domain of every row).
+    ///   (O(domain rows · R²/2), cached per domain; none for a domain of every row; for disjoint
+    ///   domains O(rows · R²/2) in all, the full design's rank included).
     public func domainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
                                 baseline: DesignEffectBaseline) throws -> [[Estimate]] {
         try batchedDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff,
@@ -525,6 +715,7 @@ extension ReplicateDesign {
         let vars = plan.batched
         let R = replicateCount
         let (sums, sumW, p, C) = replicateSums(ys, vars: vars, plan: plan)
+        rankDomainsAndDesign(plan: plan)
         for d in 0..<D {
             let df = Double(domainDegreesOfFreedom(plan.masks[d]))
             let srs = deff ? srsVariances(weights: weights, ys, vars: vars, rows: plan.rows[d],
@@ -549,11 +740,11 @@ extension ReplicateDesign {
     /// row order, r = 0 for the full-sample weights and r = 1…R for the replicates (P and C are
     /// `vars.count` and R + 1 rounded up to multiples of 4).
     ///
-    /// Blocks of 256 rows of the union of the domains are gathered once, row-major (variables,
-    /// and the R + 1 weight columns, zero-padded); for each domain, each 4 × 4 tile of its sums
-    /// is loaded into SIMD registers, the domain's rows of the block are added one after another,
-    /// and the tile is stored back, so every entry is still the row-order sum of w·y that
-    /// ``replicateMean(_:domain:)`` computes.
+    /// Blocks of about 256 (domain, row) memberships are gathered once, row-major and grouped by
+    /// domain (variables, and the R + 1 weight columns, zero-padded); for each domain, each 4 × 4
+    /// tile of its sums is loaded into SIMD registers, the domain's rows of the block are added
+    /// one after another, and the tile is stored back, so every entry is still the row-order sum
+    /// of w·y that ``replicateMean(_:domain:)`` computes.
     private func replicateSums(_ ys: [[Double]], vars: [Int], plan: BatchPlan)
         -> (sums: [Double], sumW: [Double], padded: Int, paddedColumns: Int) {
         let P = (vars.count + 3) / 4 * 4
@@ -580,79 +771,63 @@ extension ReplicateDesign {
 
     /// Adds Σ w_c·y_k and Σ w_c over each domain's rows, in row order, for the weight columns
     /// `range` (0 = full-sample weights, r = replicate r; columns past R are padding).
+    ///
+    /// The (domain, row) memberships are taken in blocks of about 256, sorted by domain (rows
+    /// ascending within each) and gathered in that order: the variables as rows of values (4 of
+    /// them are two `SIMD2` loads) and the weights each repeated in both lanes of a `SIMD2` (so a
+    /// weight multiplies both halves without a shuffle, which baseline x86-64 — SSE2, no
+    /// `movddup` — would spend on every broadcast). Each domain's rows of a block are then
+    /// contiguous.
     private func accumulateReplicateSums(_ ys: [[Double]], vars: [Int], plan: BatchPlan, columns range: Range<Int>,
                                          P: Int, C: Int, into out: SharedOutput) {
         let columns = replicateCount + 1
         let D = plan.domainCount
-        let blockRows = 256
-        let lo = range.lowerBound, Cw = range.count
-        let Y = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * P)
-        let W = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * Cw)
-        let position = UnsafeMutablePointer<Int>.allocate(capacity: D * blockRows)
-        let positions = UnsafeMutablePointer<Int>.allocate(capacity: D)
-        Y.initialize(repeating: 0, count: blockRows * P)  // padding columns stay 0
-        W.initialize(repeating: 0, count: blockRows * Cw)
-        defer { Y.deallocate(); W.deallocate(); position.deallocate(); positions.deallocate() }
-        func gather(_ column: [Double], into buffer: UnsafeMutablePointer<Double>, stride: Int, offset: Int,
-                    rows: UnsafeBufferPointer<Int32>, start: Int, count: Int) {
-            column.withUnsafeBufferPointer { x in
-                var o = offset
-                for j in start..<(start + count) {
-                    buffer[o] = x[Int(rows[j])]
-                    o += stride
-                }
-            }
-        }
+        let capacity = max(256, D)  // memberships per block (one row may be in every domain)
+        let lo = range.lowerBound, Cw = range.count, halfP = P / 2
+        let block = GatheredBlock(rows: capacity, valueStride: P, repeatedStride: Cw, groups: D)
+        let Y = block.values, W = block.repeated, order = block.order, first = block.first
+        let weightColumns = Array(range.lowerBound..<min(range.upperBound, columns))
+        let sources = [weights] + replicateWeights
         plan.unionRows.withUnsafeBufferPointer { rows in
-            var start = 0
-            while start < rows.count {
-                let count = min(blockRows, rows.count - start)
-                for (k, v) in vars.enumerated() {
-                    gather(ys[v], into: Y, stride: P, offset: k, rows: rows, start: start, count: count)
-                }
-                for c in range where c < columns {
-                    gather(c == 0 ? weights : replicateWeights[c - 1], into: W, stride: Cw, offset: c - lo, rows: rows,
-                           start: start, count: count)
-                }
-                // Block rows of each domain, in order.
-                for d in 0..<D { positions[d] = 0 }
-                for j in 0..<count {
-                    for e in plan.memberStart[start + j]..<plan.memberStart[start + j + 1] {
-                        let d = Int(plan.members[e])
-                        position[d * blockRows + positions[d]] = j
-                        positions[d] += 1
-                    }
-                }
-                for d in 0..<D where positions[d] > 0 {
-                    let mine = UnsafeBufferPointer(start: position + d * blockRows, count: positions[d])
-                    let acc = out.sums + d * C * P, accW = out.sumW + d * C
-                    for j in mine {
-                        let w = W + j * Cw
-                        for r in lo..<min(range.upperBound, columns) { accW[r] += w[r - lo] }
-                    }
-                    for r0 in stride(from: lo, to: range.upperBound, by: 4) {
-                        for k0 in stride(from: 0, to: P, by: 4) {
-                            func load(_ r: Int) -> SIMD4<Double> {
-                                let o = r * P + k0
-                                return SIMD4(acc[o], acc[o + 1], acc[o + 2], acc[o + 3])
-                            }
-                            var a0 = load(r0), a1 = load(r0 + 1), a2 = load(r0 + 2), a3 = load(r0 + 3)
-                            for j in mine {
-                                let y = Y + j * P + k0, w = W + j * Cw + (r0 - lo)
-                                let yk = SIMD4(y[0], y[1], y[2], y[3])
-                                a0 += w[0] * yk
-                                a1 += w[1] * yk
-                                a2 += w[2] * yk
-                                a3 += w[3] * yk
-                            }
-                            for (t, a) in [a0, a1, a2, a3].enumerated() {
-                                let o = (r0 + t) * P + k0
-                                acc[o] = a[0]; acc[o + 1] = a[1]; acc[o + 2] = a[2]; acc[o + 3] = a[3]
+            plan.memberStart.withUnsafeBufferPointer { memberStart in
+                plan.members.withUnsafeBufferPointer { members in
+                    var start = 0
+                    while start < rows.count {
+                        var end = start
+                        while end < rows.count, memberStart[end + 1] - memberStart[start] <= capacity { end += 1 }
+                        // The block's memberships by domain, rows ascending.
+                        let count = block.sortByGroup { entry in
+                            for u in start..<end {
+                                for e in memberStart[u]..<memberStart[u + 1] { entry(Int(members[e]), Int(rows[u])) }
                             }
                         }
+                        gatherRows(ys, vars, count: count, row: { order[$0] }, plain: block.plain, repeated: nil,
+                                   stride: P, offset: 0)
+                        gatherRows(sources, weightColumns, count: count, row: { order[$0] }, plain: nil, repeated: W,
+                                   stride: Cw, offset: 0)
+                        for d in 0..<D where first[d + 1] > first[d] {
+                            let from = first[d], m = first[d + 1] - first[d]
+                            let acc = out.sums + d * C * P, accW = out.sumW + d * C
+                            for j in from..<(from + m) {
+                                let w = W + j * Cw
+                                for r in weightColumns { accW[r] += w[r - lo][0] }
+                            }
+                            for r0 in Swift.stride(from: lo, to: range.upperBound, by: 4) {
+                                for k0 in Swift.stride(from: 0, to: P, by: 4) {
+                                    // Rows: weight columns r0…r0+3; columns: variables k0…k0+3.
+                                    var tile = SumTile(loading: acc + r0 * P + k0, stride: P)
+                                    tile.add(rows: m, x: Y + from * halfP + k0 / 2, xStride: halfP,
+                                             b: W + from * Cw + (r0 - lo), bStride: Cw)
+                                    for t in 0..<4 {
+                                        let (a, b) = tile.row(t), o = (r0 + t) * P + k0
+                                        acc[o] = a[0]; acc[o + 1] = a[1]; acc[o + 2] = b[0]; acc[o + 3] = b[1]
+                                    }
+                                }
+                            }
+                        }
+                        start = end
                     }
                 }
-                start += count
             }
         }
     }

@@ -82,11 +82,18 @@ public struct ReplicateDesign: DesignBasedVariance {
     /// Whether variances centre at the full-sample estimate.
     public let mse: Bool
     /// Rank of the replicate-weight matrix − 1 (R `degf()` of an `svrepdesign`).
-    public internal(set) var degreesOfFreedom: Int
-    /// Ranks of the replicate weights over domains already seen (a fresh cache whenever the
-    /// replicate weights change): every estimate in a domain needs the rank, which costs
-    /// O(rows × R²) — seconds for a million rows and 80 replicates.
-    private var domainRanks = DomainRankCache()  // replaced wherever replicateWeights are
+    ///
+    /// Computed on first use (O(rows · R²/2), see ``rank(_:rows:)``) and kept: unless
+    /// ``domainEstimates(_:statistic:domains:deff:baseline:)`` has already found it from the Gram
+    /// matrices of disjoint domains (``rankDomainsAndDesign(plan:)``), so asking for it after
+    /// the domain estimates costs nothing.
+    public var degreesOfFreedom: Int {
+        domainRanks.fullRank { Self.rank(replicateWeights, rows: nil) } - 1
+    }
+    /// Ranks of the replicate weights over all rows and over domains already seen (a fresh cache
+    /// whenever the replicate weights change): every estimate in a domain needs the rank, which
+    /// costs O(rows × R²) — seconds for a million rows and 80 replicates.
+    var domainRanks = DomainRankCache()  // replaced wherever replicateWeights are
 
     /// Number of rows.
     public var rowCount: Int { weights.count }
@@ -118,16 +125,20 @@ public struct ReplicateDesign: DesignBasedVariance {
         for (i, w) in weights.enumerated() where !(w.isFinite && w >= 0) {
             throw DesignError(.invalidWeight, "weight \(w) in row \(i + 1) is not a finite non-negative number")
         }
+        // Combined weights are validated where they are (no copy of the columns); adjustment
+        // factors are multiplied into a copy first.
         var columns = replicateWeights
         for r in 0..<R {
             guard columns[r].count == n else {
                 throw DesignError(.lengthMismatch, "replicate \(r + 1) has \(columns[r].count) weights for \(n) rows")
             }
-            for i in 0..<n {
-                if !combinedWeights { columns[r][i] *= weights[i] }
-                guard columns[r][i].isFinite, columns[r][i] >= 0 else {
-                    throw DesignError(.invalidWeight, "replicate weight \(columns[r][i]) in row \(i + 1), replicate \(r + 1) is not a finite non-negative number")
+            if !combinedWeights {
+                columns[r].withUnsafeMutableBufferPointer { c in
+                    for i in 0..<n { c[i] *= weights[i] }
                 }
+            }
+            if let i = Self.firstInvalidWeight(columns[r]) {
+                throw DesignError(.invalidWeight, "replicate weight \(columns[r][i]) in row \(i + 1), replicate \(r + 1) is not a finite non-negative number")
             }
         }
         var rs = rscales ?? [1]
@@ -165,7 +176,15 @@ public struct ReplicateDesign: DesignBasedVariance {
         self.rscales = rs
         self.rho = type == .fay ? rho : nil
         self.mse = mse
-        self.degreesOfFreedom = Self.rank(columns, rows: nil) - 1
+    }
+
+    /// The first index whose weight is not a finite number ≥ 0 (NaN included), or nil: valid
+    /// when 0 ≤ w ≤ greatest finite magnitude, which NaN fails (``firstIndex(in:failing:_:)``).
+    static func firstInvalidWeight(_ column: [Double]) -> Int? {
+        let top = SIMD4<Double>(repeating: .greatestFiniteMagnitude)
+        return firstIndex(in: column, failing: { ($0 .>= SIMD4<Double>()) .& ($0 .<= top) }) {
+            $0 >= 0 && $0 <= .greatestFiniteMagnitude
+        }
     }
 
     /// Numerical rank of the replicate-weight matrix W restricted to `rows` (R `qr(tol = 1e-5)$rank`,
@@ -201,6 +220,83 @@ public struct ReplicateDesign: DesignBasedVariance {
         return rank(ofGram: gram(columns, rows: index), count: columns.count)
     }
 
+    /// Finds the full-design rank and the rank of every domain of `plan` with one Gram pass over
+    /// the rows, when the domains are disjoint (each row in at most one), the full rank is not
+    /// known yet and the domains fit the rank memo; otherwise does nothing (the ranks are then
+    /// found one by one when needed).
+    ///
+    /// ``partitionGrams(_:part:parts:)`` reads every row once, in row order, and adds it to the
+    /// Gram matrix of its domain (or of the rows in no domain); each domain's rank is decided on
+    /// its matrix and the full rank on their sum (WᵀW = Σ_parts W_partᵀW_part). These are the
+    /// matrices ``rank(_:rows:)`` forms, summed in another order (other blocks, other thread
+    /// split), which changes their entries by rounding only (relative ~R·ε per entry) and so, by
+    /// the argument of ``rank(_:rows:)``, cannot change a rank decision except for a column
+    /// whose residual ratio lies within ~1e−5 relative of the 1e−5 threshold. It replaces one
+    /// pass over every row per domain plus one for the full design.
+    func rankDomainsAndDesign(plan: BatchPlan) {
+        let D = plan.domainCount
+        guard D > 0, D <= DomainRankCache.capacity, plan.members.count == plan.unionRows.count,
+              plan.masks.allSatisfy({ $0.count == rowCount }), !domainRanks.hasFullRank else { return }
+        let R = replicateCount
+        var part = [Int32](repeating: Int32(D), count: rowCount)  // D: in no domain
+        for (u, row) in plan.unionRows.enumerated() { part[Int(row)] = plan.members[plan.memberStart[u]] }
+        let grams = Self.partitionGrams(replicateWeights, part: part, parts: D + 1)
+        var full = [Double](repeating: 0, count: R * R)
+        for g in grams { for e in full.indices { full[e] += g[e] } }
+        let domains = (0..<D).map { (mask: plan.masks[$0], rank: Self.rank(ofGram: grams[$0], count: R)) }
+        domainRanks.store(fullRank: Self.rank(ofGram: full, count: R), domains: domains)
+    }
+
+    /// The Gram matrices (row-major R × R) of the columns over the rows of each part, `part[i]`
+    /// in `0..<parts` naming row i's: one pass over the rows (two threads, each half of them, on
+    /// large inputs; the halves' matrices are then added).
+    static func partitionGrams(_ columns: [[Double]], part: [Int32], parts: Int) -> [[Double]] {
+        let n = part.count
+        guard n >= 40_000 else { return partitionGrams(columns, part: part, parts: parts, rows: 0..<n) }
+        let halves = ResultPair<[[Double]]>()
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            halves.set(k, partitionGrams(columns, part: part, parts: parts, rows: k == 0 ? 0..<(n / 2) : (n / 2)..<n))
+        }
+        let (a, b) = halves.both()
+        return zip(a ?? [], b ?? []).map { zip($0, $1).map { $0 + $1 } }
+    }
+
+    /// ``partitionGrams(_:part:parts:)`` over `rows`, on this thread.
+    ///
+    /// Blocks of 256 rows are gathered once, each part's rows together (in row order), as
+    /// ``addBlockGram(_:_:rows:paddedCount:into:)`` takes them, which then adds each part's rows
+    /// to that part's matrix.
+    static func partitionGrams(_ columns: [[Double]], part: [Int32], parts: Int, rows: Range<Int>) -> [[Double]] {
+        let R = columns.count
+        let Rp = (R + 3) / 4 * 4, half = Rp / 2
+        let blockRows = 256
+        var G = [Double](repeating: 0, count: parts * Rp * Rp)
+        let block = GatheredBlock(rows: blockRows, valueStride: Rp, repeatedStride: Rp, groups: parts)
+        let X = block.values, B = block.repeated, order = block.order, first = block.first
+        let all = Array(0..<R)
+        part.withUnsafeBufferPointer { part in
+            G.withUnsafeMutableBufferPointer { g in
+                var start = rows.lowerBound
+                while start < rows.upperBound {
+                    let count = min(blockRows, rows.upperBound - start)
+                    // The block's rows by part, in row order.
+                    _ = block.sortByGroup { entry in
+                        for i in start..<(start + count) { entry(Int(part[i]), i) }
+                    }
+                    gatherRows(columns, all, count: count, row: { order[$0] }, plain: block.plain, repeated: B,
+                               stride: Rp, offset: 0)
+                    for q in 0..<parts where first[q + 1] > first[q] {
+                        let from = first[q]
+                        addBlockGram(X + from * half, B + from * Rp, rows: first[q + 1] - from, paddedCount: Rp,
+                                     into: g.baseAddress! + q * Rp * Rp)  // non-empty: parts ≥ 1, Rp ≥ 4
+                    }
+                    start += count
+                }
+            }
+        }
+        return (0..<parts).map { unpadded(G, count: R, offset: $0 * Rp * Rp) }
+    }
+
     /// The Gram matrix G = WᵀW of the columns over `rows` (row-major R × R, symmetric).
     ///
     /// Rows are gathered in blocks of 256 into a row-major buffer padded to a multiple of 4
@@ -219,57 +315,64 @@ public struct ReplicateDesign: DesignBasedVariance {
         return zip(a ?? [], b ?? []).map { $0 + $1 }
     }
 
-    /// The Gram matrix over `rows`, on this thread.
+    /// The Gram matrix over `rows`, on this thread: blocks of 256 rows gathered as
+    /// ``addBlockGram(_:_:rows:paddedCount:into:)`` takes them.
     static func gram(_ columns: [[Double]], rows: ArraySlice<Int32>) -> [Double] {
         let R = columns.count
-        let Rp = (R + 3) / 4 * 4, tiles = Rp / 4
+        let Rp = (R + 3) / 4 * 4
         let blockRows = 256
         var G = [Double](repeating: 0, count: Rp * Rp)
         guard R > 0 else { return [] }
-        let X = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * Rp)
-        X.initialize(repeating: 0, count: blockRows * Rp)  // padding columns stay 0
-        defer { X.deallocate() }
+        let block = GatheredBlock(rows: blockRows, valueStride: Rp, repeatedStride: Rp, groups: 0)
+        let all = Array(0..<R)
         rows.withUnsafeBufferPointer { r in
             G.withUnsafeMutableBufferPointer { g in
                 var start = 0
                 while start < r.count {
                     let count = min(blockRows, r.count - start)
-                    for c in 0..<R {
-                        columns[c].withUnsafeBufferPointer { column in
-                            var o = c
-                            for j in start..<(start + count) {
-                                X[o] = column[Int(r[j])]
-                                o += Rp
-                            }
-                        }
-                    }
-                    for ta in 0..<tiles {
-                        let a = ta * 4
-                        for tb in ta..<tiles {
-                            let b = tb * 4
-                            var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
-                            var x = UnsafePointer(X)
-                            for _ in 0..<count {
-                                let xb = SIMD4<Double>(x[b], x[b + 1], x[b + 2], x[b + 3])
-                                s0 += x[a] * xb
-                                s1 += x[a + 1] * xb
-                                s2 += x[a + 2] * xb
-                                s3 += x[a + 3] * xb
-                                x += Rp
-                            }
-                            for (t, s) in [s0, s1, s2, s3].enumerated() {
-                                let o = (a + t) * Rp + b
-                                for u in 0..<4 { g[o + u] += s[u] }
-                            }
-                        }
-                    }
+                    gatherRows(columns, all, count: count, row: { Int(r[start + $0]) }, plain: block.plain,
+                               repeated: block.repeated, stride: Rp, offset: 0)
+                    addBlockGram(block.values, block.repeated, rows: count, paddedCount: Rp, into: g.baseAddress!)  // Rp ≥ 4
                     start += count
                 }
             }
         }
+        return unpadded(G, count: R, offset: 0)
+    }
+
+    /// Adds the Gram matrix of a block of `rows` rows to `g` (row-major `paddedCount`², upper
+    /// triangle in whole 4 × 4 tiles). The block is given twice: `x`, its rows of values
+    /// (`paddedCount` each, zero-padded), and `b`, the same values each repeated in both lanes of
+    /// a `SIMD2`. For each tile (a ``SumTile``), the 4 columns b…b+3 of a row are two `SIMD2`
+    /// loads from `x` and column a's value one load from `b` that multiplies both halves without
+    /// a shuffle (which baseline x86-64, SSE2 without `movddup`, would spend on every broadcast);
+    /// the tile's sums over the block's rows, in row order, stay in registers and are then added
+    /// to `g`.
+    @inline(__always)
+    static func addBlockGram(_ x: UnsafePointer<SIMD2<Double>>, _ b: UnsafePointer<SIMD2<Double>>, rows m: Int,
+                             paddedCount Rp: Int, into g: UnsafeMutablePointer<Double>) {
+        let tiles = Rp / 4, half = Rp / 2
+        for ta in 0..<tiles {
+            let a = ta * 4
+            for tb in ta..<tiles {
+                // Rows: columns a…a+3 (repeated values); columns: b…b+3.
+                var tile = SumTile()
+                tile.add(rows: m, x: x + tb * 2, xStride: half, b: b + a, bStride: Rp)
+                for t in 0..<4 {
+                    let (lo, hi) = tile.row(t), o = (a + t) * Rp + tb * 4
+                    g[o] += lo[0]; g[o + 1] += lo[1]; g[o + 2] += hi[0]; g[o + 3] += hi[1]
+                }
+            }
+        }
+    }
+
+    /// The `count` × `count` symmetric matrix whose upper triangle is that of the padded one at
+    /// `offset` in `padded` (row-major, rows of `count` rounded up to a multiple of 4).
+    static func unpadded(_ padded: [Double], count R: Int, offset o: Int) -> [Double] {
+        let Rp = (R + 3) / 4 * 4
         var result = [Double](repeating: 0, count: R * R)
         for a in 0..<R {
-            for b in 0..<R { result[a * R + b] = a <= b ? G[a * Rp + b] : G[b * Rp + a] }
+            for b in 0..<R { result[a * R + b] = a <= b ? padded[o + a * Rp + b] : padded[o + b * Rp + a] }
         }
         return result
     }
@@ -376,7 +479,6 @@ public struct ReplicateDesign: DesignBasedVariance {
         copy.weights = try adjust(weights, what: "the full sample")
         copy.replicateWeights = try replicateWeights.enumerated().map { try adjust($1, what: "replicate \($0 + 1)") }
         copy.domainRanks = DomainRankCache()
-        copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
         return copy
     }
 
@@ -423,7 +525,6 @@ public struct ReplicateDesign: DesignBasedVariance {
         copy.weights = try adjust(weights)
         copy.replicateWeights = try replicateWeights.map(adjust)
         copy.domainRanks = DomainRankCache()
-        copy.degreesOfFreedom = Self.rank(copy.replicateWeights, rows: nil) - 1
         return copy
     }
 
@@ -603,25 +704,58 @@ func srsVariance(sumW: Double, n: Int, sumOfSquares ss: Double, total: Bool, bas
     return v
 }
 
-/// A small thread-safe memo of replicate-weight ranks keyed by the domain's rows (packed to bits,
-/// so a million-row domain costs 125 KB). Holds at most 64 domains; it is emptied when full.
-/// Shared by copies of a design, which is sound because a design's replicate weights are only
-/// replaced together with a new cache.
+/// A small thread-safe memo of replicate-weight ranks: the rank over all rows, and ranks keyed
+/// by a domain's rows (packed to bits, so a million-row domain costs 125 KB). Holds at most 64
+/// domains; it is emptied when full. Shared by copies of a design, which is sound because a
+/// design's replicate weights are only replaced together with a new cache.
 final class DomainRankCache: @unchecked Sendable {
+    /// Domains the memo holds at most.
+    static let capacity = 64
     private let lock = NSLock()
     private var ranks: [[UInt64]: Int] = [:]
+    private var full: Int?
 
-    /// The cached rank for the rows where `mask` is true, computed with `compute` on a miss.
-    func rank(of mask: [Bool], compute: ([Bool]) -> Int) -> Int {
+    private static func key(_ mask: [Bool]) -> [UInt64] {
         var key = [UInt64](repeating: 0, count: (mask.count + 63) / 64 + 1)
         key[key.count - 1] = UInt64(mask.count)
         for (i, m) in mask.enumerated() where m { key[i >> 6] |= 1 << UInt64(i & 63) }
+        return key
+    }
+
+    /// The cached rank for the rows where `mask` is true, computed with `compute` on a miss.
+    func rank(of mask: [Bool], compute: ([Bool]) -> Int) -> Int {
+        let key = Self.key(mask)
         if let r = lock.withLock({ ranks[key] }) { return r }
         let r = compute(mask)
-        lock.withLock {
-            if ranks.count >= 64 { ranks.removeAll() }
-            ranks[key] = r
-        }
+        store(r, key: key)
         return r
+    }
+
+    /// Whether the rank over all rows is known.
+    var hasFullRank: Bool { lock.withLock { full != nil } }
+
+    /// The cached rank over all rows, computed with `compute` on a miss.
+    func fullRank(compute: () -> Int) -> Int {
+        if let r = lock.withLock({ full }) { return r }
+        let r = compute()
+        lock.withLock { full = r }
+        return r
+    }
+
+    /// Records the rank over all rows and the ranks of domains (`domains.count` ≤ ``capacity``).
+    func store(fullRank: Int, domains: [(mask: [Bool], rank: Int)]) {
+        let keys = domains.map { (Self.key($0.mask), $0.rank) }
+        lock.withLock {
+            full = fullRank
+            if ranks.count + keys.count > Self.capacity { ranks.removeAll() }
+            for (key, rank) in keys { ranks[key] = rank }
+        }
+    }
+
+    private func store(_ rank: Int, key: [UInt64]) {
+        lock.withLock {
+            if ranks.count >= Self.capacity { ranks.removeAll() }
+            ranks[key] = rank
+        }
     }
 }
