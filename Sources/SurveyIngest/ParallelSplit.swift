@@ -249,21 +249,37 @@ enum ParallelSplit {
     /// both threads finish together.
     static func cutTarget(_ size: Int) -> Int { size / 100 * 53 + size % 100 * 53 / 100 }
 
-    /// The first offset after the middle (``cutTarget(_:)``) that follows a line break outside quotes (by the parity
-    /// of the `"` bytes before it), or `nil`.
+    /// The first offset after the middle (``cutTarget(_:)``) that follows a line break outside
+    /// quotes, or `nil`. Whether the middle is inside quotes is decided by the parity of the `"`
+    /// bytes before it — but when the 64 KiB before the middle hold no quote, the middle is taken
+    /// to be outside quotes without reading the rest (a quoted field would have to run for more
+    /// than 64 KiB without a quote). Either way the cut is only a guess: the split is kept only if
+    /// the first half's parse ends there between records.
     static func cutPoint(path: String, from start: Int, size: Int) throws -> Int? {
         let middle = cutTarget(size)
-        var input = try FileInput(path: path, range: start..<size)
+        // Quotes in `input` up to `end` (nil: the file ended first).
+        func quoteCount(_ input: inout FileInput, from: Int, to end: Int) throws -> Int? {
+            var pos = from, quotes = 0
+            while pos < end {
+                let n = try input.read(max: min(Ingest.chunkSize, end - pos)) { quotes += countQuotes($0) }
+                if n == 0 { return nil }
+                pos += n
+            }
+            return quotes
+        }
+        let lookBack = max(start, middle - (64 << 10))
+        var input = try FileInput(path: path, range: lookBack..<size)
         defer { input.close() }
+        guard var quotes = try quoteCount(&input, from: lookBack, to: middle) else { return nil }
+        if quotes > 0 && lookBack > start {
+            var whole = try FileInput(path: path, range: start..<middle)
+            defer { whole.close() }
+            guard let all = try quoteCount(&whole, from: start, to: middle) else { return nil }
+            quotes = all
+        }
         var chunk: [UInt8] = []
         chunk.reserveCapacity(Ingest.chunkSize)
-        var pos = start
-        var quotes = 0
-        while pos < middle {
-            let n = try input.read(max: min(Ingest.chunkSize, middle - pos)) { quotes += countQuotes($0) }
-            if n == 0 { return nil }
-            pos += n
-        }
+        var pos = middle
         var inQuotes = quotes % 2 == 1
         while pos < size && pos - middle < 64 << 20 {
             chunk.removeAll(keepingCapacity: true)

@@ -321,3 +321,33 @@ private func corpusFiles() -> [URL] {
         }
     }
 }
+
+/// The cut of a two-half read is a guess that the first half's parse must confirm: a file whose
+/// middle lies inside a quoted field longer than the 64 KiB look-back (with line breaks in it)
+/// fools the quick route, and must still read exactly as one pass; so must files whose long
+/// quoted field ends just before the middle, or that have no quote at all.
+@Test func twoHalvesSurviveAWrongCut() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-cut-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let rows = (0..<3000).map { "\($0),\(Double($0) / 8),plain text \($0)\n" }.joined()
+    let longField = (0..<6000).map { "line \($0) of a long comment\n" }.joined()   // ≈ 170 KB, no quote
+    let files = [
+        "id,w,note\n" + rows + "9999,1,\"" + longField + "\"\n" + rows,          // middle inside the field
+        "id,w,note\n" + "9999,1,\"" + longField + "\"\n" + rows + rows + rows,   // field before the middle
+        "id,w,note\n" + rows + rows,                                             // no quote
+    ]
+    for (k, text) in files.enumerated() {
+        let path = dir.appendingPathComponent("cut\(k).csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let requests = [ColumnRequest("w", .number), ColumnRequest("note", .label), ColumnRequest("id", .label)]
+        let one = try Ingest.readColumns(path: path, options: .init(), splitThreshold: Int.max) { _ in requests }
+        let two = try Ingest.readColumns(path: path, options: .init(), splitThreshold: 0) { _ in requests }
+        #expect(two.columns.numbers == one.columns.numbers, "file \(k)")
+        #expect(two.columns.labels == one.columns.labels, "file \(k)")
+        #expect(two.columns.lines == one.columns.lines, "file \(k)")
+        #expect(two.summary.acceptedRows == one.summary.acceptedRows, "file \(k)")
+        #expect(two.summary.acceptedRows == [6001, 9001, 6000][k], "file \(k)")
+        #expect(two.summary.rejectedRows.isEmpty, "file \(k)")
+    }
+}
