@@ -235,6 +235,22 @@ private func corpusFiles() -> [URL] {
     #expect(t.lines == [2, 3, 4, 5, 6])
 }
 
+/// Reads `path` in one pass and in two halves (split whatever its size) and expects the same
+/// columns and account; returns both.
+@discardableResult
+private func readOnceAndInHalves(_ path: String, _ requests: [ColumnRequest], _ label: String) throws
+    -> (one: (columns: TypedColumns, summary: IngestSummary), two: (columns: TypedColumns, summary: IngestSummary)) {
+    let one = try Ingest.readColumns(path: path, options: .init(), splitThreshold: Int.max) { _ in requests }
+    let two = try Ingest.readColumns(path: path, options: .init(), splitThreshold: 0) { _ in requests }
+    #expect(two.columns.numbers == one.columns.numbers, "\(label)")
+    #expect(two.columns.labels == one.columns.labels, "\(label)")
+    #expect(two.columns.lines == one.columns.lines, "\(label)")
+    #expect(two.columns.rowCount == one.columns.rowCount, "\(label)")
+    #expect(two.summary.acceptedRows == one.summary.acceptedRows, "\(label)")
+    #expect(two.summary.rejectedRows.map(\.line) == one.summary.rejectedRows.map(\.line), "\(label)")
+    return (one, two)
+}
+
 /// Reading in two halves on two threads gives exactly the columns and account of one pass: on
 /// every corpus file and on generated files whose second half has new labels, missing and
 /// invalid cells, quoted fields, blank lines and rejected records.
@@ -242,14 +258,7 @@ private func corpusFiles() -> [URL] {
     func compare(_ path: String, _ label: String) throws {
         guard let whole = try? Ingest.read(path: path) else { return }
         let requests = whole.table.columns.flatMap { [ColumnRequest($0, .number), ColumnRequest($0, .label)] }
-        let one = try Ingest.readColumns(path: path, options: .init(), splitThreshold: Int.max) { _ in requests }
-        let two = try Ingest.readColumns(path: path, options: .init(), splitThreshold: 0) { _ in requests }
-        #expect(two.columns.numbers == one.columns.numbers, "\(label)")
-        #expect(two.columns.labels == one.columns.labels, "\(label)")
-        #expect(two.columns.lines == one.columns.lines, "\(label)")
-        #expect(two.columns.rowCount == one.columns.rowCount, "\(label)")
-        #expect(two.summary.acceptedRows == one.summary.acceptedRows, "\(label)")
-        #expect(two.summary.rejectedRows.map(\.line) == one.summary.rejectedRows.map(\.line), "\(label)")
+        let (one, two) = try readOnceAndInHalves(path, requests, label)
         #expect(two.summary.warnings.map(\.code) == one.summary.warnings.map(\.code), "\(label)")
         // The UTF-8 check made while parsing decides the encoding as `read`'s separate pass does.
         #expect(one.summary.encoding == whole.summary.encoding, "\(label)")
@@ -341,12 +350,7 @@ private func corpusFiles() -> [URL] {
         let path = dir.appendingPathComponent("cut\(k).csv").path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         let requests = [ColumnRequest("w", .number), ColumnRequest("note", .label), ColumnRequest("id", .label)]
-        let one = try Ingest.readColumns(path: path, options: .init(), splitThreshold: Int.max) { _ in requests }
-        let two = try Ingest.readColumns(path: path, options: .init(), splitThreshold: 0) { _ in requests }
-        #expect(two.columns.numbers == one.columns.numbers, "file \(k)")
-        #expect(two.columns.labels == one.columns.labels, "file \(k)")
-        #expect(two.columns.lines == one.columns.lines, "file \(k)")
-        #expect(two.summary.acceptedRows == one.summary.acceptedRows, "file \(k)")
+        let (_, two) = try readOnceAndInHalves(path, requests, "file \(k)")
         #expect(two.summary.acceptedRows == [6001, 9001, 6000][k], "file \(k)")
         #expect(two.summary.rejectedRows.isEmpty, "file \(k)")
     }
