@@ -383,18 +383,30 @@ struct FileInput: ByteInput {
     func close() { _ = Glibc.close(fd) }
 
     mutating func read(into buffer: inout [UInt8], max wanted: Int) throws -> Int {
-        try read(max: wanted) { buffer.append(contentsOf: $0) }
-    }
-
-    /// Reads up to `wanted` next bytes into this input's own buffer and shows them to `body`
-    /// (valid only during the call); returns how many (0 at the end).
-    mutating func read(max wanted: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int {
         let max = range.map { Swift.min(wanted, $0.upperBound - offset) } ?? wanted
         if max <= 0 { return 0 }
-        if scratch.capacity < max { scratch = ReadScratch(capacity: max) }
+        // A window holding at most a partial line (a parser's, between chunks): the file is read
+        // straight into a new array after a copy of it, not into a scratch buffer and then
+        // copied (the large chunk is copied once, by the kernel, instead of twice).
+        guard buffer.count <= 64 << 10 else { return try read(max: wanted) { buffer.append(contentsOf: $0) } }
+        let kept = buffer
         var got = 0
-        while got < max {
-            let r = Glibc.read(fd, scratch.pointer + got, max - got)
+        buffer = try [UInt8](unsafeUninitializedCapacity: kept.count + max) { storage, initialized in
+            guard let base = storage.baseAddress else { return }
+            _ = kept.withUnsafeBufferPointer { storage.initialize(fromContentsOf: $0) }
+            initialized = kept.count
+            got = try readFully(into: base + kept.count, count: max)
+            initialized = kept.count + got
+        }
+        offset += got
+        return got
+    }
+
+    /// Reads up to `count` bytes into `target` (fewer only at the end of the file).
+    private func readFully(into target: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        var got = 0
+        while got < count {
+            let r = Glibc.read(fd, target + got, count - got)
             if r < 0 {
                 if errno == EINTR { continue }
                 throw IngestError(.unreadable, path: path, message: "read failed: \(String(cString: strerror(errno)))",
@@ -403,6 +415,16 @@ struct FileInput: ByteInput {
             if r == 0 { break }
             got += r
         }
+        return got
+    }
+
+    /// Reads up to `wanted` next bytes into this input's own buffer and shows them to `body`
+    /// (valid only during the call); returns how many (0 at the end).
+    mutating func read(max wanted: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int {
+        let max = range.map { Swift.min(wanted, $0.upperBound - offset) } ?? wanted
+        if max <= 0 { return 0 }
+        if scratch.capacity < max { scratch = ReadScratch(capacity: max) }
+        let got = try readFully(into: scratch.pointer, count: max)
         try body(UnsafeBufferPointer(start: scratch.pointer, count: got))
         offset += got
         return got
