@@ -121,12 +121,13 @@ private final class SecondHalfBox: @unchecked Sendable {
     func get() -> Result<SecondHalf, any Error>? { lock.withLock { value } }
 }
 
-/// Parses a large UTF-8 file on two threads when only the account is wanted (no table, no
-/// outputs): the file is cut at the first line break after its middle that is outside quotes by
-/// quote parity; the first half is parsed here, the second on another thread once the header is
+/// Parses a large UTF-8 file on two threads when only the account and typed columns are wanted
+/// (no table, no outputs): the file is cut at the first line break after ``cutTarget(_:)`` that is
+/// outside quotes (``cutPoint(path:from:size:)``, found on the second thread while the first half
+/// is already being parsed here); the second half is parsed on that thread once the header is
 /// known. The cut is kept only if the first half's parse ends exactly there, between records —
 /// then both halves parse exactly as one pass would, and the second half's data-row and line
-/// numbers are shifted. Otherwise (stray quotes fooled the parity) `nil`: parse sequentially.
+/// numbers are shifted. Otherwise (the cut was inside a quoted field) `nil`: parse sequentially.
 enum ParallelSplit {
     /// How many parses were split (for tests).
     static let splits = Counter()

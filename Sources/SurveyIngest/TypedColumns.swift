@@ -377,11 +377,16 @@ final class TypedColumnsBuilder {
     /// The source column of slot `k`.
     @inline(__always) func column(_ k: Int) -> Int { slots[k].column }
 
+    /// Where slot `k`'s cell of the current row goes in its block (`block` or `codeBlock`).
+    @inline(__always) private func blockOffset(_ k: Int) -> Int { slots[k].blockIndex &* Self.blockRows &+ blockCount }
+
+    /// Slot `k`'s rows in the block `base` (`block` or `codeBlock`).
+    private func pending<T>(_ base: UnsafeMutablePointer<T>, slot k: Int) -> UnsafeBufferPointer<T> {
+        UnsafeBufferPointer(start: base + slots[k].blockIndex * Self.blockRows, count: blockCount)
+    }
 
     /// Stores the value of number slot `k` for the current row.
-    @inline(__always) func store(_ v: Double, slot k: Int) {
-        block[slots[k].blockIndex &* Self.blockRows &+ blockCount] = v
-    }
+    @inline(__always) func store(_ v: Double, slot k: Int) { block[blockOffset(k)] = v }
 
     /// Adds one row: the requested cells of a record's fields (absent past the last field).
     /// Short plain decimals (the bulk of survey numbers) are read a word at a time
@@ -416,23 +421,13 @@ final class TypedColumnsBuilder {
     }
 
     /// Stores the code of label slot `k` for the current row.
-    @inline(__always) private func storeCode(_ code: Int32, slot k: Int) {
-        codeBlock[slots[k].blockIndex &* Self.blockRows &+ blockCount] = code
-    }
+    @inline(__always) private func storeCode(_ code: Int32, slot k: Int) { codeBlock[blockOffset(k)] = code }
 
     /// Moves the block's rows into the columns.
     private func flush() {
         guard blockCount > 0 else { return }
-        for k in numberSlots {
-            let s = slots + k
-            s.pointee.values.append(contentsOf: UnsafeBufferPointer(start: block + s.pointee.blockIndex * Self.blockRows,
-                                                                     count: blockCount))
-        }
-        for k in labelSlots {
-            let s = slots + k
-            s.pointee.codes.append(contentsOf: UnsafeBufferPointer(start: codeBlock + s.pointee.blockIndex * Self.blockRows,
-                                                                    count: blockCount))
-        }
+        for k in numberSlots { slots[k].values.append(contentsOf: pending(block, slot: k)) }
+        for k in labelSlots { slots[k].codes.append(contentsOf: pending(codeBlock, slot: k)) }
         lines.append(contentsOf: UnsafeBufferPointer(start: blockLines, count: blockCount))
         blockCount = 0
     }
@@ -484,16 +479,12 @@ final class TypedColumnsBuilder {
         flush()
         other.flush()
         let count = min(slotCount, other.slotCount)
-        // Work item k < count joins column k; item `count` joins the line numbers. Large joins
-        // run on two threads (items alternate between them; each item touches only its own
-        // column), since the copies and their page faults are a serial step after the parse.
+        // Work item k < count joins column k; item `count` joins the line numbers. The items
+        // alternate between two threads (each touches only its own column), since the copies and
+        // their page faults are a serial step after the parse.
         let join = Join(mine: slots, theirs: other.slots, builder: self, other: other, lineOffset: lineOffset)
-        if rows + other.rows >= 100_000 {
-            DispatchQueue.concurrentPerform(iterations: 2) { half in
-                for item in stride(from: half, through: count, by: 2) { join.run(item, count: count) }
-            }
-        } else {
-            for item in 0...count { join.run(item, count: count) }
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            for item in stride(from: half, through: count, by: 2) { join.run(item, count: count) }
         }
         rows += other.rows
     }
