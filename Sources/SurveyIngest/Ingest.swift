@@ -321,10 +321,17 @@ func scanAll<I: ByteInput>(_ input: inout I, hashing: Bool = true) throws -> Fir
 protocol ByteInput: SendableMetatype {
     /// Appends up to `max` next bytes to `buffer`; returns how many (0 at the end).
     mutating func read(into buffer: inout [UInt8], max: Int) throws -> Int
+    /// As ``read(into:max:)``, for a parser's window that holds little (a partial line): the
+    /// input may replace `buffer` by a new array holding its bytes and then the new ones.
+    mutating func read(window buffer: inout [UInt8], max: Int) throws -> Int
     /// Starts again from the first byte.
     mutating func rewind() throws
     /// Releases the input (closes a file).
     func close()
+}
+
+extension ByteInput {
+    mutating func read(window buffer: inout [UInt8], max: Int) throws -> Int { try read(into: &buffer, max: max) }
 }
 
 struct MemoryInput: ByteInput {
@@ -383,12 +390,16 @@ struct FileInput: ByteInput {
     func close() { _ = Glibc.close(fd) }
 
     mutating func read(into buffer: inout [UInt8], max wanted: Int) throws -> Int {
+        try read(max: wanted) { buffer.append(contentsOf: $0) }
+    }
+
+    /// A window holding at most a partial line gets the file read straight into a new array after
+    /// a copy of it, instead of into a scratch buffer that is then copied (the chunk is copied once,
+    /// by the kernel, not twice).
+    mutating func read(window buffer: inout [UInt8], max wanted: Int) throws -> Int {
         let max = range.map { Swift.min(wanted, $0.upperBound - offset) } ?? wanted
         if max <= 0 { return 0 }
-        // A window holding at most a partial line (a parser's, between chunks): the file is read
-        // straight into a new array after a copy of it, not into a scratch buffer and then
-        // copied (the large chunk is copied once, by the kernel, instead of twice).
-        guard buffer.count <= 64 << 10 else { return try read(max: wanted) { buffer.append(contentsOf: $0) } }
+        guard buffer.count <= 64 << 10 else { return try read(into: &buffer, max: wanted) }
         let kept = buffer
         var got = 0
         buffer = try [UInt8](unsafeUninitializedCapacity: kept.count + max) { storage, initialized in
@@ -499,7 +510,7 @@ struct DecodingSource<I: ByteInput>: ChunkSource {
             var n: Int
             if target {
                 let base = buffer.count
-                n = try input.read(into: &buffer, max: Ingest.chunkSize)
+                n = try input.read(window: &buffer, max: Ingest.chunkSize)
                 rawTotal += n
                 if n > 0 {
                     buffer.withUnsafeBufferPointer { scan.update(UnsafeBufferPointer(rebasing: $0[base...])) }

@@ -102,10 +102,18 @@ private struct FirstHalfInput: ByteInput {
     init(file: FileInput, middle: Int, cut: Handoff<Int?>) { self.file = file; self.middle = middle; self.cut = cut }
 
     mutating func read(into buffer: inout [UInt8], max wanted: Int) throws -> Int {
+        try read(buffer: &buffer, max: wanted, window: false)
+    }
+
+    mutating func read(window buffer: inout [UInt8], max wanted: Int) throws -> Int {
+        try read(buffer: &buffer, max: wanted, window: true)
+    }
+
+    private mutating func read(buffer: inout [UInt8], max wanted: Int, window: Bool) throws -> Int {
         if bound == nil && offset + wanted > middle { bound = cut.take() ?? middle }
         let n = bound.map { min(wanted, $0 - offset) } ?? wanted
         if n <= 0 { return 0 }
-        let got = try file.read(into: &buffer, max: n)
+        let got = window ? try file.read(window: &buffer, max: n) : try file.read(into: &buffer, max: n)
         offset += got
         return got
     }
