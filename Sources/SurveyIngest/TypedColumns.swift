@@ -104,25 +104,22 @@ public enum NumberSyntax {
         let negative = p.pointee == 0x2D
         if negative || p.pointee == 0x2B { p += 1 }
         var mantissa: UInt64 = 0
-        let integerStart = p
-        while p < end {
-            let d = p.pointee &- 0x30
-            if d >= 10 { break }
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            p += 1
-        }
-        let integerDigits = p - integerStart
-        var decimals = 0
-        if p < end, p.pointee == 0x2E, integerDigits > 0 {
-            p += 1
-            let fractionStart = p
+        /// Appends the ASCII digits at `p` to `mantissa` (wrapping) and returns how many there were.
+        @inline(__always) func digits() -> Int {
+            let from = p
             while p < end {
                 let d = p.pointee &- 0x30
                 if d >= 10 { break }
                 mantissa = mantissa &* 10 &+ UInt64(d)
                 p += 1
             }
-            decimals = p - fractionStart
+            return p - from
+        }
+        let integerDigits = digits()
+        var decimals = 0
+        if p < end, p.pointee == 0x2E, integerDigits > 0 {
+            p += 1
+            decimals = digits()
             if decimals == 0 { return slow(cell) }
         }
         // More than 19 digits may have wrapped `mantissa`: those go the slow way.
