@@ -45,6 +45,7 @@ public struct LabelColumn: Sendable, Equatable {
 import Glibc
 #endif
 import Dispatch
+import Foundation
 
 /// Selected columns of an export, typed, without the rest of its text: what an estimation needs
 /// from a file of a million rows (R `data.table::fread(select =, colClasses =)`).
@@ -276,18 +277,31 @@ struct LabelCache {
     }
 }
 
-/// The growing storage of one requested column, reached through a raw pointer (no exclusivity
-/// checks on the per-cell path). The values are a Swift array from the start, reserved once for
-/// the expected rows, so that the finished column is moved out, not copied (each page of it is
-/// touched once). Numbers reach it a block at a time (``TypedColumnsBuilder``).
+/// The storage of one requested column, reached through a raw pointer (no exclusivity checks on
+/// the per-cell path). Rows reach it a block at a time (``TypedColumnsBuilder``) and go first to
+/// its *direct* storage, then (once that is full, or when there is none) to growing arrays.
+///
+/// Direct storage is a Swift array made at its full size (the rows expected in the whole file)
+/// without writing to it: pages are touched only when rows are copied in, and the finished column
+/// is that array, truncated — moved out, not copied. When a file is parsed in two halves, the
+/// second half's builder writes into the first half's direct storage, after the rows the first
+/// half can at most have (``TypedColumnsBuilder/continuing(after:)``), so the halves are joined
+/// in place.
 struct ColumnState {
     var name: String
     var column: Int
     var kind: ColumnKind
     /// Its row of the builder's block (of numbers or of label codes).
     var blockIndex = -1
+    /// Rows after the direct storage's (all rows when there is none).
     var values: [Double] = []
     var codes: [Int32] = []
+    /// Direct storage (`count` = its capacity in rows; only the builders' direct rows are valid)
+    /// and its first element, valid while the array is neither resized nor copied.
+    var directValues: [Double] = []
+    var directCodes: [Int32] = []
+    var valueBase: UnsafeMutablePointer<Double>? = nil
+    var codeBase: UnsafeMutablePointer<Int32>? = nil
     var missingRows: [Int] = []
     var firstInvalid: (row: Int, text: String)? = nil
     var levels: [String] = []
@@ -295,14 +309,77 @@ struct ColumnState {
     /// For a label column: its first levels and last label in plain memory.
     var cache: LabelCache? = nil
 
-    /// Rows stored (after the builder's block is flushed).
-    var count: Int { kind == .number ? values.count : codes.count }
-
-    /// Reserves room for at least `wanted` rows.
+    /// Reserves room for at least `wanted` rows in the arrays.
     mutating func reserve(_ wanted: Int) {
         switch kind {
         case .number: values.reserveCapacity(wanted)
         case .label: codes.reserveCapacity(wanted)
+        }
+    }
+
+    /// Makes direct storage of `capacity` rows (no page is touched).
+    mutating func makeDirect(capacity: Int) {
+        switch kind {
+        case .number:
+            directValues = [Double](unsafeUninitializedCapacity: capacity) { _, n in n = capacity }
+            valueBase = directValues.withUnsafeMutableBufferPointer { $0.baseAddress }
+        case .label:
+            directCodes = [Int32](unsafeUninitializedCapacity: capacity) { _, n in n = capacity }
+            codeBase = directCodes.withUnsafeMutableBufferPointer { $0.baseAddress }
+        }
+    }
+
+    /// The column's rows: the first `directRows` of the direct storage, then the arrays' (the
+    /// direct array is truncated in place when the arrays are empty; else one copy).
+    mutating func takeRows(directRows: Int) -> (values: [Double], codes: [Int32]) {
+        defer { directValues = []; directCodes = []; values = []; codes = []; valueBase = nil; codeBase = nil }
+        switch kind {
+        case .number:
+            guard valueBase != nil else { return (values, []) }
+            return (Self.joined(&directValues, directRows, values), [])
+        case .label:
+            guard codeBase != nil else { return ([], codes) }
+            return ([], Self.joined(&directCodes, directRows, codes))
+        }
+    }
+
+    /// `direct[..<count] + rest`, reusing `direct`'s storage when `rest` is empty.
+    static func joined<T>(_ direct: inout [T], _ count: Int, _ rest: [T]) -> [T] {
+        if rest.isEmpty {
+            direct.removeLast(direct.count - count)  // trivial elements: no page is touched
+            return direct
+        }
+        return Array(direct[..<count]) + rest
+    }
+}
+
+/// The direct storage a first half's builder offers to the second half's (see
+/// ``TypedColumnsBuilder/continuing(after:)``): per slot, the first element of its direct
+/// storage. Settled once — published, or closed when the first half ends without one — and
+/// waited for by the second half before it stores its first rows.
+final class DirectShare: @unchecked Sendable {
+    struct Storage {
+        var values: [UnsafeMutablePointer<Double>?]
+        var codes: [UnsafeMutablePointer<Int32>?]
+        var lines: UnsafeMutablePointer<Int>
+        var capacity: Int
+    }
+    private let condition = NSCondition()
+    private var storage: Storage?
+    private var settled = false
+    func publish(_ s: Storage) {
+        condition.withLock {
+            if !settled { storage = s; settled = true }
+            condition.broadcast()
+        }
+    }
+    /// No storage will be published (idempotent).
+    func close() { condition.withLock { settled = true; condition.broadcast() } }
+    /// The storage, once settled (`nil`: there is none).
+    func wait() -> Storage? {
+        condition.withLock {
+            while !settled { condition.wait() }
+            return storage
         }
     }
 }
@@ -310,8 +387,8 @@ struct ColumnState {
 /// Accumulates typed columns row by row from cell bytes.
 ///
 /// Numbers and line numbers go first to a block of ``blockRows`` rows (plain memory, one row of
-/// it per number column) and are appended to the columns' arrays a block at a time: the per-cell
-/// path is then one store, with no array growth or uniqueness check.
+/// it per number column) and are stored in the columns a block at a time: the per-cell path is
+/// then one store, with no array growth or uniqueness check.
 final class TypedColumnsBuilder {
     let columns: [String]
     /// Number of requested columns found in `columns`.
@@ -319,7 +396,27 @@ final class TypedColumnsBuilder {
     /// Per requested column: its state (`slotCount` entries).
     let slots: UnsafeMutablePointer<ColumnState>
     private(set) var rows = 0
-    fileprivate var lines: [Int] = []
+    /// Line numbers: direct storage (as the columns'), then an array.
+    private var lines: [Int] = []
+    private var directLines: [Int] = []
+    private var lineBase: UnsafeMutablePointer<Int>? = nil
+    /// Direct storage in use: rows go to `origin + directRows` of it while they fit in `capacity`.
+    private var direct = false
+    private var origin = 0, capacity = 0
+    /// Rows stored in direct storage (they precede the arrays' rows).
+    private(set) var directRows = 0
+    /// Set by the first half's builder when it makes its direct storage.
+    let share = DirectShare()
+    /// For the second half's builder: the first half's share and the row it may start at.
+    private var partner: DirectShare? = nil
+    private var startRow: Int? = nil
+    /// Whether the rows were written into the partner's direct storage (from `origin`).
+    private(set) var attached = false
+    /// Rows the arrays were to be reserved for (a second half that did not attach).
+    private var wantedRows = 0
+    /// How many second halves were joined in place, and how many of those had rows left over
+    /// past the direct storage (for tests).
+    static let inPlaceJoins = Counter(), inPlaceOverflows = Counter()
     /// Rows per block.
     static let blockRows = 1024
     /// Number columns' values of the rows not yet flushed: `block[j * blockRows + r]`.
@@ -359,6 +456,14 @@ final class TypedColumnsBuilder {
         block = .allocate(capacity: max(numberSlots.count, 1) * Self.blockRows)
         codeBlock = .allocate(capacity: max(labelSlots.count, 1) * Self.blockRows)
         blockLines = .allocate(capacity: Self.blockRows)
+    }
+
+    /// The builder for the rows after a record boundary of the same file: same columns and
+    /// requests; it may write into this builder's direct storage (``continuing(after:)``).
+    func continuation(requests: [ColumnRequest]) -> TypedColumnsBuilder {
+        let next = TypedColumnsBuilder(columns: columns, requests: requests)
+        next.partner = share
+        return next
     }
 
     deinit {
@@ -420,14 +525,55 @@ final class TypedColumnsBuilder {
     /// Stores the code of label slot `k` for the current row.
     @inline(__always) private func storeCode(_ code: Int32, slot k: Int) { codeBlock[blockOffset(k)] = code }
 
-    /// Moves the block's rows into the columns.
+    /// Moves the block's rows into the columns: into direct storage while they fit, then (for
+    /// good, so that rows stay in order) into the arrays.
     private func flush() {
         guard blockCount > 0 else { return }
-        for k in numberSlots { slots[k].values.append(contentsOf: pending(block, slot: k)) }
-        for k in labelSlots { slots[k].codes.append(contentsOf: pending(codeBlock, slot: k)) }
-        lines.append(contentsOf: UnsafeBufferPointer(start: blockLines, count: blockCount))
+        if rows == blockCount { attach() }
+        if direct && origin + directRows + blockCount <= capacity {
+            let at = origin + directRows
+            for k in numberSlots {
+                if let base = slots[k].valueBase { (base + at).update(from: block + slots[k].blockIndex * Self.blockRows, count: blockCount) }
+            }
+            for k in labelSlots {
+                if let base = slots[k].codeBase { (base + at).update(from: codeBlock + slots[k].blockIndex * Self.blockRows, count: blockCount) }
+            }
+            lineBase.map { ($0 + at).update(from: blockLines, count: blockCount) }
+            directRows += blockCount
+        } else {
+            direct = false
+            for k in numberSlots { slots[k].values.append(contentsOf: pending(block, slot: k)) }
+            for k in labelSlots { slots[k].codes.append(contentsOf: pending(codeBlock, slot: k)) }
+            lines.append(contentsOf: UnsafeBufferPointer(start: blockLines, count: blockCount))
+        }
         blockCount = 0
     }
+
+    /// For the second half's builder, before its first rows are stored: writes into the first
+    /// half's direct storage from `startRow` if it has made one there with room (waiting until
+    /// it has, or has ended without); otherwise the rows go to this builder's own arrays (and
+    /// are copied when joined).
+    private func attach() {
+        guard let partner, let start = startRow else { return }
+        guard let s = partner.wait(), start < s.capacity else {
+            for k in 0..<slotCount { slots[k].reserve(wantedRows) }
+            lines.reserveCapacity(wantedRows)
+            return
+        }
+        for k in 0..<slotCount {
+            slots[k].valueBase = s.values[k]
+            slots[k].codeBase = s.codes[k]
+        }
+        lineBase = s.lines
+        origin = start
+        capacity = s.capacity
+        direct = true
+        attached = true
+    }
+
+    /// Tells the second half's builder (before its first row) that the first half holds at most
+    /// `bound` rows: its rows may go into the first half's direct storage from row `bound` on.
+    func continuing(after bound: Int) { startRow = bound }
 
     /// Adds the cell of slot `k` for the current row (`nil`: absent or unquoted-empty).
     @inline(__always)
@@ -472,72 +618,121 @@ final class TypedColumnsBuilder {
     /// Appends the rows another builder (same columns and requests) collected after this one's
     /// rows: values and codes (remapped to this builder's levels, new levels in their order of
     /// first appearance), missing rows, first invalid cell, and lines shifted by `lineOffset`.
-    func append(_ other: TypedColumnsBuilder, lineOffset: Int) {
+    ///
+    /// Returns `false` (and changes nothing usable) when `other` wrote into this builder's direct
+    /// storage from a row this builder's rows reach past: the bound it was given was wrong, and
+    /// the file must be parsed again in one pass.
+    func append(_ other: TypedColumnsBuilder, lineOffset: Int) -> Bool {
         flush()
         other.flush()
+        if other.attached && (rows > other.origin || !slotsHaveNoArrayRows) { return false }
+        if !other.attached { direct = false }  // this builder's later rows follow the other's arrays
         let count = min(slotCount, other.slotCount)
         // Work item k < count joins column k; item `count` joins the line numbers. The items
-        // alternate between two threads (each touches only its own column), since the copies and
-        // their page faults are a serial step after the parse.
-        let join = Join(mine: slots, theirs: other.slots, builder: self, other: other, lineOffset: lineOffset)
+        // alternate between two threads (each touches only its own column), since this is a
+        // serial step after the parse.
+        let join = Join(builder: self, other: other, lineOffset: lineOffset, at: rows)
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             for item in stride(from: half, through: count, by: 2) { join.run(item, count: count) }
         }
+        if other.attached {
+            Self.inPlaceJoins.increment()
+            if other.rows > other.directRows { Self.inPlaceOverflows.increment() }
+            directRows = rows + other.directRows
+            // The other's rows past its direct ones are in its arrays: later rows go to arrays.
+            if other.rows > other.directRows { direct = false }
+        }
         rows += other.rows
+        return true
     }
+
+    /// Whether no slot of this builder has rows in its arrays (all its rows are direct).
+    private var slotsHaveNoArrayRows: Bool { rows == directRows }
 
     /// One join's shared state, handed to its two threads (which write disjoint columns).
     private struct Join: @unchecked Sendable {
-        let mine: UnsafeMutablePointer<ColumnState>, theirs: UnsafeMutablePointer<ColumnState>
         let builder: TypedColumnsBuilder, other: TypedColumnsBuilder
         let lineOffset: Int
+        /// This builder's rows (where the other's first row goes).
+        let at: Int
 
         func run(_ item: Int, count: Int) {
             if item == count {
-                let extra = other.lines
-                builder.lines.reserveCapacity(builder.lines.count + extra.count)
-                for l in extra { builder.lines.append(l + lineOffset) }
-                other.lines = []
+                joinLines()
             } else {
-                TypedColumnsBuilder.appendColumn(mine + item, theirs + item)
+                joinColumn(builder.slots + item, other.slots + item)
             }
         }
-    }
 
-    /// Appends column `o` (the rows after this builder's) to column `s`, remapping label codes.
-    private static func appendColumn(_ s: UnsafeMutablePointer<ColumnState>, _ o: UnsafeMutablePointer<ColumnState>) {
-        let base = s.pointee.count
-        s.pointee.reserve(base + o.pointee.count)
-        if o.pointee.kind == .number {
-            s.pointee.values.append(contentsOf: o.pointee.values)
-        } else {
-            var map = [Int32](repeating: -1, count: o.pointee.levels.count)
-            for (j, level) in o.pointee.levels.enumerated() {
-                if let c = s.pointee.index[level] { map[j] = c } else {
-                    let c = Int32(s.pointee.levels.count)
-                    s.pointee.index[level] = c
-                    s.pointee.levels.append(level)
-                    var bytes = level
-                    bytes.withUTF8 { s.pointee.cache?.addLevel(c, $0) }
-                    map[j] = c
+        /// The other's direct rows: from its origin down to `at` (in place; the ranges may overlap).
+        private func moveDirect<T>(_ base: UnsafeMutablePointer<T>) {
+            let from = other.origin
+            if from != at { memmove(base + at, base + from, other.directRows * MemoryLayout<T>.stride) }
+        }
+
+        private func joinLines() {
+            if other.attached, let base = builder.lineBase {
+                moveDirect(base)
+                for i in at..<(at + other.directRows) { base[i] += lineOffset }
+            }
+            let extra = other.lines
+            builder.lines.reserveCapacity(builder.lines.count + extra.count)
+            for l in extra { builder.lines.append(l + lineOffset) }
+            other.lines = []
+        }
+
+        /// Appends column `o` (the rows after the builder's) to column `s`, remapping label codes.
+        private func joinColumn(_ s: UnsafeMutablePointer<ColumnState>, _ o: UnsafeMutablePointer<ColumnState>) {
+            if o.pointee.kind == .number {
+                if other.attached, let base = s.pointee.valueBase { moveDirect(base) }
+                s.pointee.values.append(contentsOf: o.pointee.values)
+            } else {
+                var map = [Int32](repeating: -1, count: o.pointee.levels.count)
+                var identity = true
+                for (j, level) in o.pointee.levels.enumerated() {
+                    if let c = s.pointee.index[level] { map[j] = c } else {
+                        let c = Int32(s.pointee.levels.count)
+                        s.pointee.index[level] = c
+                        s.pointee.levels.append(level)
+                        var bytes = level
+                        bytes.withUTF8 { s.pointee.cache?.addLevel(c, $0) }
+                        map[j] = c
+                    }
+                    identity = identity && map[j] == Int32(j)
                 }
+                if other.attached, let base = s.pointee.codeBase {
+                    moveDirect(base)
+                    if !identity {
+                        for i in at..<(at + other.directRows) where base[i] >= 0 { base[i] = map[Int(base[i])] }
+                    }
+                }
+                for code in o.pointee.codes { s.pointee.codes.append(code < 0 ? -1 : map[Int(code)]) }
+                s.pointee.cache?.forgetLast()
             }
-            for code in o.pointee.codes { s.pointee.codes.append(code < 0 ? -1 : map[Int(code)]) }
-            s.pointee.cache?.forgetLast()
-        }
-        // Free the other half's column now (peak: the columns plus one per thread).
-        o.pointee.values = []; o.pointee.codes = []
-        s.pointee.missingRows += o.pointee.missingRows.map { $0 + base }
-        if s.pointee.firstInvalid == nil, let bad = o.pointee.firstInvalid {
-            s.pointee.firstInvalid = (bad.row + base, bad.text)
+            // Free the other half's arrays now.
+            o.pointee.values = []; o.pointee.codes = []
+            s.pointee.missingRows += o.pointee.missingRows.map { $0 + at }
+            if s.pointee.firstInvalid == nil, let bad = o.pointee.firstInvalid {
+                s.pointee.firstInvalid = (bad.row + at, bad.text)
+            }
         }
     }
 
-    /// Reserves room for `rows` rows in every column (virtual memory: pages are touched only
-    /// when written, so an overestimate costs no resident memory).
+    /// Makes direct storage for `wanted` rows in every column (virtual memory: pages are touched
+    /// only when written, so an overestimate costs no resident memory) and offers it to a second
+    /// half's builder. A second half's builder instead reserves its arrays, if it cannot attach.
     func reserve(rows wanted: Int) {
-        for k in 0..<slotCount { slots[k].reserve(wanted) }
-        lines.reserveCapacity(wanted)
+        if partner != nil { wantedRows = wanted; return }
+        guard !direct, rows == blockCount, slotCount > 0 else { return }
+        for k in 0..<slotCount { slots[k].makeDirect(capacity: wanted) }
+        directLines = [Int](unsafeUninitializedCapacity: wanted) { _, n in n = wanted }
+        guard let linesStart = directLines.withUnsafeMutableBufferPointer({ $0.baseAddress }) else { return }
+        lineBase = linesStart
+        capacity = wanted
+        direct = true
+        share.publish(DirectShare.Storage(values: (0..<slotCount).map { slots[$0].valueBase },
+                                          codes: (0..<slotCount).map { slots[$0].codeBase },
+                                          lines: linesStart, capacity: wanted))
     }
 
     @inline(__always) func endRow(line: Int) {
@@ -554,17 +749,19 @@ final class TypedColumnsBuilder {
         // The arrays move out (this builder keeps no reference, so no copy is made).
         for k in 0..<slotCount {
             let s = slots + k
+            let (values, codes) = s.pointee.takeRows(directRows: directRows)
             switch s.pointee.kind {
             case .number:
-                numbers[s.pointee.name] = NumberColumn(values: s.pointee.values, missingRows: s.pointee.missingRows,
+                numbers[s.pointee.name] = NumberColumn(values: values, missingRows: s.pointee.missingRows,
                                                        firstInvalid: s.pointee.firstInvalid)
             case .label:
-                labels[s.pointee.name] = LabelColumn(codes: s.pointee.codes, levels: s.pointee.levels,
+                labels[s.pointee.name] = LabelColumn(codes: codes, levels: s.pointee.levels,
                                                      missingRows: s.pointee.missingRows)
             }
-            s.pointee.values = []; s.pointee.codes = []
         }
-        return TypedColumns(columns: columns, rowCount: rows, lines: lines, numbers: numbers, labels: labels)
+        let allLines = lineBase == nil ? lines : ColumnState.joined(&directLines, directRows, lines)
+        directLines = []; lines = []; lineBase = nil
+        return TypedColumns(columns: columns, rowCount: rows, lines: allLines, numbers: numbers, labels: labels)
     }
 }
 
@@ -580,36 +777,45 @@ final class TypedColumnsSink: SplittableSink {
         requests = select(columns)
         builder = TypedColumnsBuilder(columns: columns, requests: requests)
         sampledBytes = 0
+        sampled = false
     }
 
     /// Bytes of text this sink will see (the file size; 0: unknown). After the first
-    /// ``sampleRows`` rows the columns are reserved for `expectedBytes` / mean record length rows,
-    /// so they are not copied while they grow.
+    /// ``sampleRows`` rows (or ``sampleBytes`` bytes, if fewer rows) the columns are reserved for
+    /// `expectedBytes` / mean record length rows, so they are not copied while they grow.
     var expectedBytes = 0
-    static let sampleRows = 512
+    static let sampleRows = 512, sampleBytes = 1 << 20
     private var sampledBytes = 0
+    private var sampled = false
 
     func continuation() -> SplittableSink {
         let next = TypedColumnsSink(select: select)
         next.expectedBytes = expectedBytes
         next.requests = requests
-        next.builder = TypedColumnsBuilder(columns: builder.columns, requests: requests)
+        next.builder = builder.continuation(requests: requests)
         return next
     }
 
-    func append(_ other: SplittableSink, lineOffset: Int) {
-        guard let other = other as? TypedColumnsSink else { return }
-        builder.append(other.builder, lineOffset: lineOffset)
+    func continuing(after bound: Int) { builder.continuing(after: bound) }
+
+    func endFirstHalf() { builder.share.close() }
+
+    func append(_ other: SplittableSink, lineOffset: Int) -> Bool {
+        guard let other = other as? TypedColumnsSink else { return false }
+        return builder.append(other.builder, lineOffset: lineOffset)
     }
 
     func accept(_ fields: FieldsView, columnCount: Int, dataRow: Int, line: Int) throws {
         let b = builder
         b.addRow(fields, line: line)
-        if expectedBytes > 0, b.rows <= Self.sampleRows {
+        if expectedBytes > 0, !sampled {
             sampledBytes += fields.byteCount + fields.count
-            if b.rows == Self.sampleRows {
-                let perRow = max(1, sampledBytes / Self.sampleRows)
-                b.reserve(rows: expectedBytes / perRow + expectedBytes / perRow / 10 + 1024)
+            if b.rows == Self.sampleRows || sampledBytes >= Self.sampleBytes {
+                sampled = true
+                let perRow = max(1, sampledBytes / b.rows)
+                // Half as many again: direct storage costs no memory until rows are written (a
+                // short estimate costs a copy of the rows past it).
+                b.reserve(rows: expectedBytes / perRow + expectedBytes / perRow / 2 + 1024)
             }
         }
     }

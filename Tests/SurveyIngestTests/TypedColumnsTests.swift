@@ -355,3 +355,76 @@ private func readOnceAndInHalves(_ path: String, _ requests: [ColumnRequest], _ 
         #expect(two.summary.rejectedRows.isEmpty, "file \(k)")
     }
 }
+
+/// The line-break count that bounds a first half's rows: LF + CR − CR LF pairs, whatever the
+/// chunking (pairs cut at a chunk end count once) and with or without CR in a chunk.
+@Test func lineBreaksCountTerminatorsAcrossChunks() async {
+    let byte = Gen.element(of: Array("a,\"\n\r\n\n".utf8)).map { $0 ?? 10 }
+    await propertyCheck(count: 2000, input: byte.array(of: 0...300), Gen.int(in: 1...40)) { bytes, chunk in
+        var expected = 0
+        for (i, b) in bytes.enumerated() {
+            if b == 10 && !(i > 0 && bytes[i - 1] == 13) { expected += 1 }
+            if b == 13 { expected += 1 }
+        }
+        var counted = 0, carry: UInt64 = 0
+        var at = 0
+        while at < bytes.count {
+            let end = min(bytes.count, at + chunk)
+            bytes[at..<end].withUnsafeBufferPointer { counted += ParallelSplit.countBreaks($0, carryCR: &carry) }
+            at = end
+        }
+        #expect(counted == expected, "\(bytes)")
+        counted = 0; carry = 0
+        bytes.withUnsafeBufferPointer { counted = ParallelSplit.countBreaks($0, carryCR: &carry) }
+        #expect(counted == expected)
+    }
+}
+
+/// Files large enough for the first half's direct storage (≥ 512 rows), so that the second half
+/// writes into it and is joined in place: with the line endings LF, CR LF and CR; blank lines,
+/// rejected records and quoted multi-line fields in either half (the first half then has fewer
+/// rows than its bound, and the second half's rows are moved down); labels whose order of first
+/// appearance differs between the halves (codes remapped in place); missing and invalid cells;
+/// and files whose first rows are much longer than the rest (the direct storage, sized from
+/// them, overflows into the second half's own arrays). All read exactly as one pass.
+@Test func secondHalfJoinedInPlaceEqualsOnePass() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-inplace-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let joinsBefore = TypedColumnsBuilder.inPlaceJoins.value
+    let overflowsBefore = TypedColumnsBuilder.inPlaceOverflows.value
+    var state: UInt64 = 20261129
+    func draw(_ n: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(n))
+    }
+    for eol in ["\n", "\r\n", "\r"] {
+        for irregular in [false, true] {
+            for longHead in [false, true] {
+                for scrambled in [false, true] {
+                    let rows = 6000 + draw(2000)
+                    var text = "id,w,g,note" + eol
+                    for i in 0..<rows {
+                        let label = scrambled ? "g\((i * 7919 + (i > rows / 2 ? 3 : 0)) % 13)" : "g\(i / 300)"
+                        let note = longHead && i < 600 ? String(repeating: "long ", count: 10) : "n"
+                        switch irregular ? draw(40) : 9 {
+                        case 0: text += eol                                                  // blank line
+                        case 1: text += "\(i),1,2,3,4" + eol                                 // rejected
+                        case 2: text += "\(i),2,\(label),\"two\(eol)lines\"" + eol           // quoted line break
+                        case 3: text += "\(i),,\(label),\(note)" + eol                       // missing weight
+                        case 4: text += "\(i),x,\(label),\(note)" + eol                      // invalid weight
+                        default: text += "\(i),\(Double(draw(100_000)) / 1000),\(label),\(note)" + eol
+                        }
+                    }
+                    let path = dir.appendingPathComponent("p\(abs(text.hashValue)).csv").path
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+                    let requests = [ColumnRequest("w", .number), ColumnRequest("g", .label), ColumnRequest("id", .number),
+                                    ColumnRequest("note", .label)]
+                    try readOnceAndInHalves(path, requests, "\(rows) rows, \(Array(eol.utf8)) \(irregular) \(longHead) \(scrambled)")
+                }
+            }
+        }
+    }
+    #expect(TypedColumnsBuilder.inPlaceJoins.value >= joinsBefore + 24)
+    #expect(TypedColumnsBuilder.inPlaceOverflows.value >= overflowsBefore + 12)
+}
