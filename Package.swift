@@ -26,6 +26,8 @@ let package = Package(
         ),
         // ReadStat (Debian libreadstat-dev): SPSS, Stata and SAS files. No logic lives here.
         .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"])]),
+        // glibc's malloc.h (mallopt), for the CLI's allocator tuning. No logic lives here.
+        .systemLibrary(name: "CMalloc"),
         // Bytes → text → records. The only importer of CLibCSV and CReadStat.
         .target(
             name: "SurveyIngest",
@@ -66,7 +68,7 @@ let package = Package(
             name: "copro",
             dependencies: [
                 "SurveyIngest", "SurveyInstruments", "SurveyStatistics", "SurveyReports", "SurveyEvaluation",
-                "SurveySamples",
+                "SurveySamples", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

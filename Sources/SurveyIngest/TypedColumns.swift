@@ -145,7 +145,12 @@ public enum NumberSyntax {
     /// integer parsing" (2018): pairs, then quadruples, then the eight.
     @inline(__always)
     static func shortDecimal(_ p: UnsafePointer<UInt8>, count n: Int) -> Double? {
-        guard n >= 1 && n <= 8 else { return nil }
+        // One digit (codes and 0/1 indicators, the commonest cells): its value.
+        if n == 1 {
+            let d = p.pointee &- 0x30
+            return d < 10 ? Double(bitPattern: 0x4330_0000_0000_0000 | UInt64(d)) - 4_503_599_627_370_496.0 : nil
+        }
+        guard n >= 2 && n <= 8 else { return nil }
         let highs: UInt64 = 0x8080_8080_8080_8080, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         let keep: UInt64 = n == 8 ? ~0 : (1 &<< UInt64(8 * n)) &- 1
         let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self).littleEndian & keep
@@ -243,7 +248,13 @@ struct LabelCache {
 
     @inline(__always) private func holds(_ slot: Int, _ cell: UnsafeBufferPointer<UInt8>) -> Bool {
         guard lengths[slot] == cell.count, let c = cell.baseAddress else { return false }
-        return memcmp(bytes + slot * Self.slotBytes, c, cell.count) == 0
+        let cached = bytes + slot * Self.slotBytes
+        // Short labels (codes such as strata and areas) byte by byte: cheaper than a call.
+        if cell.count <= 8 {
+            for i in 0..<cell.count where cached[i] != c[i] { return false }
+            return true
+        }
+        return memcmp(cached, c, cell.count) == 0
     }
 
     /// The code of a cached label equal to `cell`, if any.
@@ -504,8 +515,9 @@ final class TypedColumnsBuilder {
             for j in 0..<numberSlots.count {
                 let c = numberColumns[j]
                 if c < n {
+                    // A null field has no bytes, which `shortDecimal` refuses: no separate test.
                     let span = spans[c]
-                    if !span.isNull, span.start &+ 8 <= readable,
+                    if span.start &+ 8 <= readable,
                        let v = NumberSyntax.shortDecimal(base + span.start, count: span.end &- span.start) {
                         target.pointee = v
                         target += Self.blockRows

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import CMalloc
+#endif
 import SurveyReports
 
 @main
@@ -19,6 +22,13 @@ struct Copro: ParsableCommand {
     /// documented usage status 2; help and version requests still exit 0.
     static func main() {
         InterruptHandling.install()
+        #if canImport(Glibc)
+        // Large buffers (columns of a million rows, parse windows) come from the heap and stay
+        // there when freed, so the next one reuses pages already faulted in instead of mapping
+        // fresh ones (each first touch of a page costs a fault). BENCHMARKS.md, "Estimation".
+        _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        #endif
         do {
             var command = try parseAsRoot()
             try command.run()
