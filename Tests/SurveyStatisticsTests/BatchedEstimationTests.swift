@@ -206,6 +206,21 @@ private struct RandomSurvey {
     }
 }
 
+/// No variables: one empty row of estimates per domain, as the loop (which makes no call), for
+/// every design kind and even for a domain of the wrong length.
+@Test func batchedEstimatesOfNoVariablesAreEmpty() throws {
+    let survey = RandomSurvey(seed: 3, lonely: false)
+    let designs: [any DesignBasedVariance] = [try survey.design(shape: 0, lonely: .fail),
+                                              try replicateDesigns(survey, seed: 3)[0].1]
+    for design in designs {
+        for domains in [survey.domains, [[true, false]], []] {
+            let out = try design.domainEstimates([], statistic: .mean, domains: domains, deff: true,
+                                                 baseline: .withoutReplacement)
+            #expect(out.count == domains.count && out.allSatisfy(\.isEmpty))
+        }
+    }
+}
+
 @Test func batchedCalibratedEstimatesAreTheLoop() throws {
     let survey = RandomSurvey(seed: 11, lonely: false)
     let design = try survey.design(shape: 0, lonely: .fail)

@@ -54,6 +54,8 @@ extension DesignBasedVariance {
     func batchedDomainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
                                 baseline: DesignEffectBaseline, batchMissing: Bool = false,
                                 batch: (_ plan: BatchPlan, _ out: inout [[Estimate?]]) throws -> Void) throws -> [[Estimate]] {
+        // No variables: the loop makes no call, so there is nothing to prepare (or throw).
+        if ys.isEmpty { return domains.map { _ in [] } }
         let generic = {
             try self.genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
         }
