@@ -320,8 +320,8 @@ struct EstimateRun {
             let clusters = try c.clusters.map { try columns.requiredLabels($0) }
             let fpc = try c.fpcs.map { try columns.numbers($0, missing: .error) }
             let policy = LonelyPSUPolicy(rawValue: c.lonelyPSU) ?? .fail
-            design = try SurveyDesign(weights: weights, strata: strata, clusters: clusters, fpc: fpc, nest: c.nest,
-                                      lonelyPSU: policy)
+            design = try SurveyDesign(weights: weights, codedStrata: strata, codedClusters: clusters, fpc: fpc,
+                                      nest: c.nest, lonelyPSU: policy)
             info += [("type", .text("linearisation"))]
             if let s = c.strata { info.append(("strata", .text(s))) }
             if !c.clusters.isEmpty { info.append(("clusters", .list(c.clusters))) }
@@ -446,10 +446,11 @@ struct Columns {
         return column
     }
 
-    /// Labels as text, for design columns that may not be missing.
-    func requiredLabels(_ name: String) throws -> [String] {
+    /// Labels as codes into their texts (no text per row), for design columns that may not be
+    /// missing.
+    func requiredLabels(_ name: String) throws -> DesignLabels {
         let column = try labels(name, missing: .error)
-        return column.codes.map { column.levels[Int($0)] }
+        return DesignLabels(codes: column.codes, levels: column.levels)
     }
 
     /// Numbers parsed strictly (``NumberSyntax``); missing → NaN when allowed.
