@@ -320,40 +320,60 @@ struct EstimateRun {
             let clusters = try c.clusters.map { try columns.requiredLabels($0) }
             let fpc = try c.fpcs.map { try columns.numbers($0, missing: .error) }
             let policy = LonelyPSUPolicy(rawValue: c.lonelyPSU) ?? .fail
-            design = try SurveyDesign(weights: weights, strata: strata, clusters: clusters, fpc: fpc, nest: c.nest,
-                                      lonelyPSU: policy)
+            design = try SurveyDesign(weights: weights, codedStrata: strata, codedClusters: clusters, fpc: fpc,
+                                      nest: c.nest, lonelyPSU: policy)
             info += [("type", .text("linearisation"))]
             if let s = c.strata { info.append(("strata", .text(s))) }
             if !c.clusters.isEmpty { info.append(("clusters", .list(c.clusters))) }
             if !c.fpcs.isEmpty { info.append(("fpc", .list(c.fpcs))) }
             info += [("nest", .flag(c.nest)), ("lonely_psu", .text(policy.rawValue))]
         }
-        // Domains: every combination of --by values present (levels sorted, first variable slowest).
-        // A domain's mask: the rows whose code is `code` (missing, −1, never is) and, when given,
-        // that `within` holds; one pass over flat buffers.
-        func rowsWith(_ codes: [Int32], _ code: Int32, within: [Bool]?) -> [Bool] {
-            codes.withUnsafeBufferPointer { c in
-                [Bool](unsafeUninitializedCapacity: c.count) { mask, count in
-                    if let within {
-                        within.withUnsafeBufferPointer { w in
-                            for i in 0..<c.count { mask[i] = c[i] == code ? w[i] : false }
+        // Domains: every combination of --by values (levels sorted, first variable slowest) that
+        // holds a row with non-zero weight. Each row's combination is found column by column
+        // (−1 when a --by value is missing), then each domain's mask from it: flat buffers.
+        var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
+        if !c.by.isEmpty {
+            let byColumns = try c.by.map { try columns.labels($0, missing: .allowed) }
+            var labels: [[(String, String)]] = [[]]
+            var ranks: [[Int32]] = []  // position of each level in report order
+            for (v, column) in zip(c.by, byColumns) {
+                let order = sortedLevels(column.levels)
+                labels = labels.flatMap { l in order.map { l + [(v, column.levels[$0])] } }
+                var rank = [Int32](repeating: 0, count: column.levels.count)
+                for (position, code) in order.enumerated() { rank[code] = Int32(truncatingIfNeeded: position) }
+                ranks.append(rank)
+            }
+            guard labels.count <= Int(Int32.max) else {
+                throw EstimateInputError(message: "the --by columns make \(labels.count) domains; at most \(Int32.max) are possible")
+            }
+            let n = data.rowCount
+            var combination = [Int32](repeating: 0, count: n)
+            combination.withUnsafeMutableBufferPointer { x in
+                for (column, rank) in zip(byColumns, ranks) {
+                    column.codes.withUnsafeBufferPointer { codes in
+                        rank.withUnsafeBufferPointer { r in
+                            let levels = Int32(truncatingIfNeeded: r.count)
+                            for i in 0..<min(n, codes.count) {
+                                let code = codes[i]
+                                x[i] = x[i] < 0 || code < 0 ? -1 : x[i] &* levels &+ r[Int(code)]
+                            }
                         }
-                    } else {
-                        for i in 0..<c.count { mask[i] = c[i] == code }
                     }
-                    count = c.count
                 }
             }
+            var weighted = [Bool](repeating: false, count: labels.count)
+            for (i, d) in combination.enumerated() where d >= 0 && weights[i] != 0 { weighted[Int(d)] = true }
+            domains = labels.indices.filter { weighted[$0] }.map { d in
+                let code = Int32(truncatingIfNeeded: d)
+                let mask = combination.withUnsafeBufferPointer { x in
+                    [Bool](unsafeUninitializedCapacity: n) { m, count in
+                        for i in 0..<n { m[i] = x[i] == code }
+                        count = n
+                    }
+                }
+                return (labels[d], mask)
+            }
         }
-        var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
-        for v in c.by {
-            let column = try columns.labels(v, missing: .allowed)
-            let order = sortedLevels(column.levels)
-            domains = domains.flatMap { d in order.map { code in
-                (d.labels + [(v, column.levels[code])], rowsWith(column.codes, Int32(code), within: d.mask))
-            } }
-        }
-        domains = domains.filter { d in d.mask.map { m in m.indices.contains { m[$0] && weights[$0] != 0 } } ?? true }
 
         var rows: [EstimateRow] = []
         func row(_ statistic: String, _ variable: String, _ level: String?, _ d: [(String, String)], _ e: Estimate,
@@ -446,10 +466,11 @@ struct Columns {
         return column
     }
 
-    /// Labels as text, for design columns that may not be missing.
-    func requiredLabels(_ name: String) throws -> [String] {
+    /// Labels as codes into their texts (no text per row), for design columns that may not be
+    /// missing.
+    func requiredLabels(_ name: String) throws -> DesignLabels {
         let column = try labels(name, missing: .error)
-        return column.codes.map { column.levels[Int($0)] }
+        return DesignLabels(codes: column.codes, levels: column.levels)
     }
 
     /// Numbers parsed strictly (``NumberSyntax``); missing → NaN when allowed.

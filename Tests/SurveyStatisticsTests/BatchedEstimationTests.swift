@@ -68,7 +68,7 @@ private func expectSameAsLoop(_ design: any DesignBasedVariance, _ ys: [[Double]
 private func runBatched(_ design: any DesignBasedVariance, _ ys: [[Double]], _ statistic: BatchStatistic,
                         _ domains: [[Bool]?]) throws -> Int {
     let plan = try #require(BatchPlan(ys, domains: domains, rowCount: design.rowCount,
-                                      batchMissing: design is SurveyDesign))
+                                      batchMissing: design is SurveyDesign, lean: design is SurveyDesign))
     var out = [[Estimate?]](repeating: [Estimate?](repeating: nil, count: ys.count), count: domains.count)
     if let d = design as? SurveyDesign {
         try d.batchedEstimates(ys, statistic: statistic, plan: plan, deff: true, baseline: .withoutReplacement,
@@ -177,6 +177,69 @@ private struct RandomSurvey {
     #expect(batchedRan > 1000)
 }
 
+/// Disjoint domains (svyby's cross-classification, some rows in none, some domains empty or
+/// tiny) take the lean plan, one pass over the rows with each row's domain; the estimates must
+/// still be the loop's, bit for bit, and its errors the loop's.
+@Test func batchedLinearizedEstimatesOnDisjointDomainsAreBitwiseTheLoop() throws {
+    var batchedRan = 0, lean = 0
+    for seed in UInt64(1)...16 {
+        let survey = RandomSurvey(seed: seed &+ 100, lonely: seed % 2 == 0)
+        let n = survey.weights.count
+        var rng = SeededGenerator(seed: seed &* 31)
+        let groups = Int.random(in: 1...5, using: &rng)
+        let group = (0..<n).map { _ in Double.random(in: 0...1, using: &rng) < 0.1 ? -1 : Int.random(in: 0..<groups, using: &rng) }
+        var domains: [[Bool]?] = (0..<groups).map { g in group.map { $0 == g } }
+        if seed % 3 == 0 { domains.append([Bool](repeating: false, count: n)) }   // empty: means throw
+        if seed % 4 == 1 { domains = [group.map { $0 >= 0 }] }                     // one domain
+        if seed % 5 == 2 { domains = [nil] }                                       // every row
+        let policies: [LonelyPSUPolicy] = seed % 2 == 0 ? [.remove, .adjust, .average] : [.fail]
+        for shape in [0, 1, 2, 3, 5] {
+            for policy in policies {
+                let design = try survey.design(shape: shape, lonely: policy)
+                let plan = try #require(BatchPlan(survey.withNaN, domains: domains, rowCount: n, batchMissing: true,
+                                                  lean: true))
+                #expect(plan.domainOfRow != nil && plan.unionRows.isEmpty && plan.rows.isEmpty)
+                #expect(plan.coveredRows == (0..<n).filter { i in domains.contains { $0?[i] ?? true } }.count)
+                for d in domains.indices {
+                    #expect(plan.domainRows(d) == (0..<n).filter { domains[d]?[$0] ?? true }.map { Int32($0) })
+                }
+                lean += 1
+                for statistic in BatchStatistic.allCases {
+                    var succeeded = false  // with NaN and deff: then the batched route must not throw
+                    for ys in [survey.ys, survey.withNaN] {
+                        for deff in [false, true] {
+                            succeeded = expectSameAsLoop(design, ys, statistic, domains, deff: deff,
+                                                         baseline: seed % 3 == 1 ? .withReplacement : .withoutReplacement,
+                                                         "disjoint seed \(seed) shape \(shape) \(policy)")
+                        }
+                    }
+                    if succeeded { batchedRan += try runBatched(design, survey.withNaN, statistic, domains) }
+                }
+            }
+        }
+    }
+    #expect(lean > 50 && batchedRan > 100)
+}
+
+/// A lean plan is made only for disjoint domains: overlapping ones (a nil domain beside another,
+/// two masks sharing a row) get the memberships.
+@Test func leanPlansNeedDisjointDomains() throws {
+    let n = 40
+    let a = (0..<n).map { $0 % 2 == 0 }, b = (0..<n).map { $0 % 2 == 1 }
+    let y = [(0..<n).map(Double.init)]
+    for (domains, disjoint) in [([a, b], true), ([a, nil], false), ([a, b, (0..<n).map { $0 == 7 }], false),
+                                ([nil], true), ([a], true), ([[Bool]?](), true)] as [([[Bool]?], Bool)] {
+        let plan = try #require(BatchPlan(y, domains: domains, rowCount: n, lean: true))
+        #expect((plan.domainOfRow != nil) == disjoint)
+        let full = try #require(BatchPlan(y, domains: domains, rowCount: n))
+        #expect(full.domainOfRow == nil && full.coveredRows == plan.coveredRows)
+        var pairs: [[Int]] = [], expected: [[Int]] = []
+        plan.forEachMembership { d, i in pairs.append([d, i]) }
+        full.forEachMembership { d, i in expected.append([d, i]) }
+        #expect(pairs == expected)
+    }
+}
+
 @Test func batchedLinearizedEstimatesThrowTheLoopsError() throws {
     let survey = RandomSurvey(seed: 7, lonely: true)
     let n = survey.weights.count
@@ -203,6 +266,21 @@ private struct RandomSurvey {
         Issue.record("an empty domain did not throw")
     } catch let error as DesignError {
         #expect(error.code == .emptyDomain)
+    }
+}
+
+/// No variables: one empty row of estimates per domain, as the loop (which makes no call), for
+/// every design kind and even for a domain of the wrong length.
+@Test func batchedEstimatesOfNoVariablesAreEmpty() throws {
+    let survey = RandomSurvey(seed: 3, lonely: false)
+    let designs: [any DesignBasedVariance] = [try survey.design(shape: 0, lonely: .fail),
+                                              try replicateDesigns(survey, seed: 3)[0].1]
+    for design in designs {
+        for domains in [survey.domains, [[true, false]], []] {
+            let out = try design.domainEstimates([], statistic: .mean, domains: domains, deff: true,
+                                                 baseline: .withoutReplacement)
+            #expect(out.count == domains.count && out.allSatisfy(\.isEmpty))
+        }
     }
 }
 
@@ -509,6 +587,8 @@ private func dependentColumns(seed: UInt64, n: Int, R: Int) -> [[Double]] {
     let design = try SurveyDesign(weights: weights, strata: strata, clusters: [psus], nest: true)
     for statistic in BatchStatistic.allCases {
         #expect(expectSameAsLoop(design, ys, statistic, domains, deff: false, "large linearisation"))
+        // Disjoint domains: the lean plan on two threads.
+        #expect(expectSameAsLoop(design, ys, statistic, [area, area.map { !$0 }], deff: false, "large disjoint"))
     }
     let groups = (0..<n).map { ($0 / 125) % 10 }
     let replicates = (0..<10).map { r in zip(weights, groups).map { w, g in g == r ? 0 : w * 10 / 9 } }

@@ -52,12 +52,14 @@ extension DesignBasedVariance {
     /// length mismatch and whenever anything throws, so the error thrown is exactly the loop's
     /// first.
     func batchedDomainEstimates(_ ys: [[Double]], statistic: BatchStatistic, domains: [[Bool]?], deff: Bool,
-                                baseline: DesignEffectBaseline, batchMissing: Bool = false,
+                                baseline: DesignEffectBaseline, batchMissing: Bool = false, lean: Bool = false,
                                 batch: (_ plan: BatchPlan, _ out: inout [[Estimate?]]) throws -> Void) throws -> [[Estimate]] {
+        // No variables: the loop makes no call, so there is nothing to prepare (or throw).
+        if ys.isEmpty { return domains.map { _ in [] } }
         let generic = {
             try self.genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
         }
-        guard let plan = BatchPlan(ys, domains: domains, rowCount: rowCount, batchMissing: batchMissing) else {
+        guard let plan = BatchPlan(ys, domains: domains, rowCount: rowCount, batchMissing: batchMissing, lean: lean) else {
             return try generic()
         }
         do {
@@ -84,44 +86,110 @@ extension DesignBasedVariance {
 /// mask; the union of the domains' rows with, for each, the domains that hold it (so one pass
 /// over the rows serves every domain, each still summing in row order); and which variables
 /// are batched (no NaN in any domain row) or go through the single-estimate route.
+///
+/// A *lean* plan of disjoint domains (each row in at most one, as svyby's cross-classified
+/// domains are) keeps only the domain of each row (``domainOfRow``): the row lists and
+/// memberships are then not built, and a pass over the rows serves every domain the same way.
 struct BatchPlan {
-    /// Rows of each domain, ascending.
+    /// Rows of each domain, ascending; empty for a lean plan (see ``domainRows(_:)``).
     var rows: [[Int32]]
     /// Each domain as a mask (every row when the domain is nil), as the single-estimate routes
     /// pass it on (their `active` rows when the variable has no NaN in the domain).
     var masks: [[Bool]]
-    /// Rows in at least one domain, ascending.
+    /// A lean plan's domain of each row (−1: in none); nil otherwise.
+    var domainOfRow: [Int32]?
+    /// Rows in at least one domain, ascending; empty for a lean plan.
     var unionRows: [Int32]
     /// The domains of `unionRows[u]` are `members[memberStart[u] ..< memberStart[u + 1]]`.
     var memberStart: [Int]
     var members: [Int32]
+    /// Number of rows in at least one domain.
+    var coveredRows: Int
     /// Variables batched: those without NaN in any domain row, or every variable when the
     /// plan was made with `batchMissing`.
     var batched: [Int]
     /// The others: these go through the single-estimate route.
     var single: [Int]
     /// `missing[d][k]`: variable k has a NaN in a row of domain d (its active rows there are
-    /// fewer than the domain's).
+    /// fewer than the domain's). Not computed (empty) for a plan made with `batchMissing`: the
+    /// batch finds these itself.
     var missing: [[Bool]]
 
-    var domainCount: Int { rows.count }
+    var domainCount: Int { masks.count }
 
     /// Returns nil when a length does not match `rowCount` (the generic loop then throws
-    /// `lengthMismatch` in the right place) or the rows do not fit `Int32`.
-    init?(_ ys: [[Double]], domains: [[Bool]?], rowCount n: Int, batchMissing: Bool = false) {
+    /// `lengthMismatch` in the right place) or the rows do not fit `Int32`. With `lean`, disjoint
+    /// domains give a lean plan (overlapping ones the full one).
+    init?(_ ys: [[Double]], domains: [[Bool]?], rowCount n: Int, batchMissing: Bool = false, lean: Bool = false) {
         guard n <= Int(Int32.max), domains.count <= Int(Int32.max), ys.allSatisfy({ $0.count == n }),
               domains.allSatisfy({ ($0?.count ?? n) == n }) else { return nil }
-        // Each domain's rows; then how many domains hold each row, which places the union rows
-        // and their (domain-ordered) memberships. Tight loops over flat buffers.
-        let rows = domains.map { domain -> [Int32] in
-            guard let domain else { return (0..<n).map { Int32(truncatingIfNeeded: $0) } }
-            return domain.withUnsafeBufferPointer { m in
-                var r: [Int32] = []
-                r.reserveCapacity(m.reduce(0) { $0 + ($1 ? 1 : 0) })
-                for i in 0..<n where m[i] { r.append(Int32(truncatingIfNeeded: i)) }
-                return r
+        let masks = domains.map { $0 ?? [Bool](repeating: true, count: n) }
+        self.masks = masks
+        self.missing = []
+        if lean, let partition = Self.partition(masks, rowCount: n) {
+            domainOfRow = partition.domainOfRow
+            coveredRows = partition.covered
+            rows = []; unionRows = []; memberStart = []; members = []
+        } else {
+            domainOfRow = nil
+            (rows, unionRows, memberStart, members) = Self.memberships(masks, rowCount: n)
+            coveredRows = unionRows.count
+        }
+        var batched: [Int] = [], single: [Int] = []
+        self.batched = []
+        self.single = []
+        if batchMissing {
+            batched = Array(ys.indices)
+        } else {
+            var missing = [[Bool]](repeating: [Bool](repeating: false, count: ys.count), count: domains.count)
+            for k in ys.indices {
+                // Whole column first (fast, sequential); the domains' rows only if needed.
+                if firstIndex(in: ys[k], failing: { $0 .== $0 }, { !$0.isNaN }) != nil {
+                    let present = Self.domainsWithNaN(ys[k], self)
+                    for d in present.indices { missing[d][k] = present[d] }
+                }
+                if !missing.contains(where: { $0[k] }) { batched.append(k) } else { single.append(k) }
+            }
+            self.missing = missing
+        }
+        self.batched = batched
+        self.single = single
+    }
+
+    /// The domain of each row and the number of rows in one, when no row is in two domains.
+    private static func partition(_ masks: [[Bool]], rowCount n: Int) -> (domainOfRow: [Int32], covered: Int)? {
+        var domainOfRow = [Int32](repeating: -1, count: n)
+        var clash = false
+        domainOfRow.withUnsafeMutableBufferPointer { of in
+            for (d, mask) in masks.enumerated() {
+                let code = Int32(truncatingIfNeeded: d)
+                mask.withUnsafeBufferPointer { m in
+                    // Branch-free: rows are in domains at random.
+                    var seen: Int32 = 0
+                    for i in 0..<n {
+                        let inside = m[i]
+                        seen |= inside ? of[i] &+ 1 : 0  // non-zero: already in a domain
+                        of[i] = inside ? code : of[i]
+                    }
+                    clash = clash || seen != 0
+                }
+                if clash { return }
             }
         }
+        guard !clash else { return nil }
+        let covered = domainOfRow.withUnsafeBufferPointer { of in
+            var count = 0
+            for d in of { count &+= d >= 0 ? 1 : 0 }
+            return count
+        }
+        return (domainOfRow, covered)
+    }
+
+    /// Each domain's rows; then how many domains hold each row, which places the union rows and
+    /// their (domain-ordered) memberships. Tight loops over flat buffers.
+    private static func memberships(_ masks: [[Bool]], rowCount n: Int)
+        -> (rows: [[Int32]], unionRows: [Int32], memberStart: [Int], members: [Int32]) {
+        let rows = masks.map { rowsOf($0) }
         var position = [Int](repeating: 0, count: n)  // first, memberships of row i; then where the next goes
         for r in rows { position.withUnsafeMutableBufferPointer { c in for i in r { c[Int(i)] += 1 } } }
         var unionRows: [Int32] = [], memberStart = [0]
@@ -148,31 +216,43 @@ struct BatchPlan {
                 }
             }
         }
-        self.rows = rows
-        self.masks = domains.map { $0 ?? [Bool](repeating: true, count: n) }
-        self.unionRows = unionRows
-        self.memberStart = memberStart
-        self.members = members
-        var batched: [Int] = [], single: [Int] = []
-        var missing = [[Bool]](repeating: [Bool](repeating: false, count: ys.count), count: domains.count)
-        for k in ys.indices {
-            // Whole column first (fast, sequential); the domains' rows only if needed.
-            if firstIndex(in: ys[k], failing: { $0 .== $0 }, { !$0.isNaN }) != nil {
-                ys[k].withUnsafeBufferPointer { y in
-                    for d in rows.indices { missing[d][k] = rows[d].contains { y[Int($0)].isNaN } }
-                }
-            }
-            if batchMissing || !missing.contains(where: { $0[k] }) { batched.append(k) } else { single.append(k) }
+        return (rows, unionRows, memberStart, members)
+    }
+
+    /// The rows of a mask, ascending.
+    private static func rowsOf(_ mask: [Bool]) -> [Int32] {
+        mask.withUnsafeBufferPointer { m in
+            var r: [Int32] = []
+            r.reserveCapacity(m.reduce(0) { $0 + ($1 ? 1 : 0) })
+            for i in 0..<m.count where m[i] { r.append(Int32(truncatingIfNeeded: i)) }
+            return r
         }
-        self.batched = batched
-        self.single = single
-        self.missing = missing
+    }
+
+    /// Whether `y` has a NaN in a row of each domain of `plan` (one pass over its memberships).
+    static func domainsWithNaN(_ y: [Double], _ plan: BatchPlan) -> [Bool] {
+        var found = [Bool](repeating: false, count: plan.domainCount)
+        y.withUnsafeBufferPointer { y in
+            plan.forEachMembership { d, i in if y[i].isNaN { found[d] = true } }
+        }
+        return found
+    }
+
+    /// Domain d's rows, ascending (built from its mask for a lean plan).
+    func domainRows(_ d: Int) -> [Int32] {
+        domainOfRow == nil ? rows[d] : Self.rowsOf(masks[d])
     }
 
     /// Calls `body(d, i)` for every (domain, row) pair, rows ascending (so every domain sees its
-    /// rows in order): one pass over the union of the domains' rows.
+    /// rows in order): one pass over the rows (lean plan) or over the union of the domains' rows.
     @inline(__always)
     func forEachMembership(_ body: (Int, Int) -> Void) {
+        if let domainOfRow {
+            domainOfRow.withUnsafeBufferPointer { of in
+                for i in 0..<of.count where of[i] >= 0 { body(Int(of[i]), i) }
+            }
+            return
+        }
         unionRows.withUnsafeBufferPointer { u in
             memberStart.withUnsafeBufferPointer { start in
                 members.withUnsafeBufferPointer { m in
@@ -223,7 +303,7 @@ extension SurveyDesign {
             return try genericDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff, baseline: baseline)
         }
         return try batchedDomainEstimates(ys, statistic: statistic, domains: domains, deff: deff,
-                                          baseline: baseline, batchMissing: true) { plan, out in
+                                          baseline: baseline, batchMissing: true, lean: true) { plan, out in
             try batchedEstimates(ys, statistic: statistic, plan: plan, deff: deff, baseline: baseline, into: &out)
         }
     }
@@ -235,24 +315,13 @@ extension SurveyDesign {
                           baseline: DesignEffectBaseline, into out: inout [[Estimate?]]) throws {
         let stage = stages[0]
         let D = plan.domainCount
-        var df: [Double] = [], n: [Int] = [], present: [[Bool]] = [], sumW: [Double] = []
-        for d in 0..<D {
-            var count = 0, sum = 0.0
-            var strata = [Bool](repeating: false, count: stage.stratumCount)
-            for r in plan.rows[d] {
-                let i = Int(r)
-                if weights[i] != 0 { count += 1 }
-                strata[stage.stratumOfCluster[stage.clusterOfRow[i]]] = true
-                sum += weights[i]
-            }
-            if statistic == .mean, !(sum > 0) {
-                throw DesignError(.emptyDomain, "the domain has no rows with positive weight and a non-missing value")
-            }
-            df.append(Double(degreesOfFreedom(active: plan.masks[d])))
-            n.append(count)
-            present.append(strata)
-            sumW.append(sum)
+        let domains = domainStructure(plan)
+        for d in 0..<D where statistic == .mean && !(domains.sumW[d] > 0) {
+            throw DesignError(.emptyDomain, "the domain has no rows with positive weight and a non-missing value")
         }
+        // `missing[d][v]`: variable v has a NaN in domain d (found for the variables the batch
+        // saw a NaN for).
+        var missing = [[Bool]](repeating: [Bool](repeating: false, count: ys.count), count: D)
         // Variables in chunks so that the PSU totals stay within 32 MB (unclustered designs
         // have one PSU per row).
         let clusters = stage.clusterCount
@@ -261,18 +330,24 @@ extension SurveyDesign {
         var from = 0
         while from < plan.batched.count {
             let vars = Array(plan.batched[from..<min(from + chunk, plan.batched.count)])
-            let (values, totals, p, laneSumW) = linearizedBatchOnTwoThreads(ys, vars: vars, plan: plan, statistic: statistic)
+            let (values, totals, p, laneSumW, sawNaN) = linearizedBatchOnTwoThreads(ys, vars: vars, plan: plan,
+                                                                                   statistic: statistic)
+            for (k, v) in vars.enumerated() where sawNaN[k] {
+                let found = BatchPlan.domainsWithNaN(ys[v], plan)
+                for d in 0..<D { missing[d][v] = found[d] }
+            }
             for d in 0..<D {
                 let domainTotals = Array(totals[(d * clusters * p)..<((d + 1) * clusters * p)])
                 var cov = [Double](repeating: 0, count: p * p)
-                try addStageCovariance(stage: 0, totals: domainTotals, present: present[d], p: p, into: &cov)
-                let complete = vars.filter { !plan.missing[d][$0] }
-                let srs = deff ? srsVariances(weights: weights, ys, vars: complete, rows: plan.rows[d],
+                try addStageCovariance(stage: 0, totals: domainTotals, present: domains.present[d], p: p, into: &cov)
+                let complete = vars.filter { !missing[d][$0] }
+                let rows = deff || complete.count < vars.count ? plan.domainRows(d) : []
+                let srs = deff ? srsVariances(weights: weights, ys, vars: complete, rows: rows,
                                               total: statistic == .total, baseline: baseline,
                                               countZeroWeights: false) : []
                 var nextComplete = 0
                 for (k, v) in vars.enumerated() {
-                    if plan.missing[d][v] {
+                    if missing[d][v] {
                         // Own active rows: Σw, n, present strata, df and the covariance (p = 1)
                         // of this variable alone, exactly as the single route has them.
                         if statistic == .mean, !(laneSumW[d * p + k] > 0) {
@@ -282,7 +357,7 @@ extension SurveyDesign {
                         var count = 0
                         var strata = [Bool](repeating: false, count: stage.stratumCount)
                         ys[v].withUnsafeBufferPointer { y in
-                            for r in plan.rows[d] {
+                            for r in rows {
                                 let i = Int(r)
                                 if y[i].isNaN { active[i] = false; continue }
                                 if weights[i] != 0 { count += 1 }
@@ -302,7 +377,7 @@ extension SurveyDesign {
                         out[d][v] = e
                     } else {
                         var e = Estimate(value: values[d * p + k], standardError: cov[k * p + k].squareRoot(),
-                                         degreesOfFreedom: df[d], designEffect: nil, sampleSize: n[d])
+                                         degreesOfFreedom: domains.df[d], designEffect: nil, sampleSize: domains.n[d])
                         if deff { e.designEffect = e.variance / srs[nextComplete] }  // as withDesignEffect
                         nextComplete += 1
                         out[d][v] = e
@@ -313,12 +388,48 @@ extension SurveyDesign {
         }
     }
 
+    /// Per domain of `plan`: the degrees of freedom (as ``degreesOfFreedom(active:)``), the rows
+    /// with non-zero weight (n), Σw in row order, and the stage-1 strata holding one of its rows,
+    /// in one pass over the memberships (one pass per domain for the degrees of freedom when
+    /// domains × PSUs exceeds 2²² flags).
+    func domainStructure(_ plan: BatchPlan) -> (df: [Double], n: [Int], sumW: [Double], present: [[Bool]]) {
+        let stage = stages[0]
+        let D = plan.domainCount, H = stage.stratumCount, C = stage.clusterCount
+        var n = [Int](repeating: 0, count: D), sumW = [Double](repeating: 0, count: D)
+        var present = [Bool](repeating: false, count: D * H)
+        let together = D * C <= 1 << 22
+        var seenCluster = [Bool](repeating: false, count: together ? D * C : 0)
+        var seenStratum = [Bool](repeating: false, count: together ? D * H : 0)
+        var clustersSeen = [Int](repeating: 0, count: D), strataSeen = [Int](repeating: 0, count: D)
+        weights.withUnsafeBufferPointer { w in
+            stage.clusterOfRow.withUnsafeBufferPointer { cluster in
+                stage.stratumOfCluster.withUnsafeBufferPointer { stratum in
+                    plan.forEachMembership { d, i in
+                        let c = cluster[i], h = stratum[c]
+                        present[d * H + h] = true
+                        sumW[d] += w[i]
+                        guard w[i] != 0 else { return }
+                        n[d] += 1
+                        if together, !seenCluster[d * C + c] {
+                            seenCluster[d * C + c] = true; clustersSeen[d] += 1
+                            if !seenStratum[d * H + h] { seenStratum[d * H + h] = true; strataSeen[d] += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        let df = (0..<D).map { d in
+            Double(together ? clustersSeen[d] - strataSeen[d] : degreesOfFreedom(active: plan.masks[d]))
+        }
+        return (df, n, sumW, (0..<D).map { Array(present[($0 * H)..<(($0 + 1) * H)]) })
+    }
+
     /// Values (`values[d·P + k]`) and stage-1 PSU totals of the influence values
     /// (`totals[(d·clusters + c)·P + k]`) of the variables `vars` in every domain d, P =
     /// `vars.count` rounded up to a multiple of 4 (columns beyond `vars.count` are scratch):
     /// the sums of ``linearizedMean(_:domain:)`` (Σw·y, the mean, the correction pass Σw(y − ȳ),
     /// the influence w(y − ȳ)/Σw) or ``linearizedTotal(_:domain:)`` (w·y), each in row order over
-    /// the domain's rows.
+    /// the domain's rows; and whether a domain row of each variable is NaN (`sawNaN[k]`).
     ///
     /// Four variables are read at a time straight from their arrays into the lanes of a
     /// `SIMD4<Double>`: lane arithmetic is elementwise IEEE arithmetic, so every lane repeats the
@@ -328,17 +439,17 @@ extension SurveyDesign {
     /// SIMD lanes) computed on two threads when the domains hold many rows; each variable's sums
     /// are computed exactly as on one thread.
     private func linearizedBatchOnTwoThreads(_ ys: [[Double]], vars: [Int], plan: BatchPlan, statistic: BatchStatistic)
-        -> (values: [Double], totals: [Double], padded: Int, sumW: [Double]) {
+        -> LinearizedSums {
         let h = (vars.count / 2 + 3) / 4 * 4
-        guard plan.unionRows.count >= 20_000, h > 0, h < vars.count else {
+        guard plan.coveredRows >= 20_000, h > 0, h < vars.count else {
             return linearizedBatch(ys, vars: vars, plan: plan, statistic: statistic)
         }
         let groups = [Array(vars[..<h]), Array(vars[h...])]
-        let parts = ResultPair<(values: [Double], totals: [Double], padded: Int, sumW: [Double])>()
+        let parts = ResultPair<LinearizedSums>()
         DispatchQueue.concurrentPerform(iterations: 2) { g in
             parts.set(g, linearizedBatch(ys, vars: groups[g], plan: plan, statistic: statistic))
         }
-        let empty = (values: [Double](), totals: [Double](), padded: 0, sumW: [Double]())
+        let empty = (values: [Double](), totals: [Double](), padded: 0, sumW: [Double](), sawNaN: [Bool]())
         let (first, second) = parts.both()
         let a = first ?? empty, b = second ?? empty
         let P = a.padded + b.padded
@@ -358,12 +469,17 @@ extension SurveyDesign {
                 for k in 0..<b.padded { totals[row * P + a.padded + k] = b.totals[row * b.padded + k] }
             }
         }
-        return (values, totals, P, sumW)
+        return (values, totals, P, sumW, a.sawNaN + b.sawNaN)
     }
 
+    /// Values, PSU totals, padded width, Σw per lane and NaN seen per lane (see
+    /// ``linearizedBatchOnTwoThreads(_:vars:plan:statistic:)``).
+    typealias LinearizedSums = (values: [Double], totals: [Double], padded: Int, sumW: [Double], sawNaN: [Bool])
+
     private func linearizedBatch(_ ys: [[Double]], vars: [Int], plan: BatchPlan, statistic: BatchStatistic)
-        -> (values: [Double], totals: [Double], padded: Int, sumW: [Double]) {
+        -> LinearizedSums {
         let P = (vars.count + 3) / 4 * 4
+        var sawNaN = [Bool](repeating: false, count: P)
         let stage = stages[0]
         let D = plan.domainCount, C = stage.clusterCount
         var values = [Double](repeating: 0, count: D * P)
@@ -379,6 +495,7 @@ extension SurveyDesign {
         for g in stride(from: 0, to: vars.count, by: 4) {
             // Lanes past the last variable repeat it; their results land in scratch columns.
             let v = (0..<4).map { vars[min(g + $0, vars.count - 1)] }
+            var nan = SIMDMask<SIMD4<Int64>>(repeating: false)
             withFour(ys, v) { y0, y1, y2, y3 in
                 weights.withUnsafeBufferPointer { w in
                     stage.clusterOfRow.withUnsafeBufferPointer { cluster in
@@ -403,6 +520,7 @@ extension SurveyDesign {
                             case .total:
                                 plan.forEachMembership { d, i in
                                     let yi = y(i)
+                                    nan .|= yi .!= yi
                                     let v = present(w[i] * yi, yi)
                                     acc[d] += v
                                     add(v, domain: d, cluster: cluster[i])
@@ -411,6 +529,7 @@ extension SurveyDesign {
                             case .mean:
                                 plan.forEachMembership { d, i in
                                     let yi = y(i)
+                                    nan .|= yi .!= yi
                                     sw[d] += present(SIMD4(repeating: w[i]), yi)
                                     acc[d] += present(w[i] * yi, yi)
                                 }
@@ -441,8 +560,9 @@ extension SurveyDesign {
                     sumW[d * P + g + k] = sw[d][k]
                 }
             }
+            for k in 0..<4 { sawNaN[g + k] = nan[k] }
         }
-        return (values, totals, P, sumW)
+        return (values, totals, P, sumW, sawNaN)
     }
 }
 
@@ -755,7 +875,7 @@ extension ReplicateDesign {
         // Two threads on large inputs, each owning half of the weight columns (whole 4-column tiles):
         // every accumulator is still summed by one thread in row order, so results are identical.
         let tiles = C / 4
-        let ranges: [Range<Int>] = plan.unionRows.count >= 20_000 && tiles >= 2
+        let ranges: [Range<Int>] = plan.coveredRows >= 20_000 && tiles >= 2
             ? [0..<(tiles / 2 * 4), (tiles / 2 * 4)..<C] : [0..<C]
         sums.withUnsafeMutableBufferPointer { s in
             sumW.withUnsafeMutableBufferPointer { sw in

@@ -24,6 +24,62 @@ public enum DesignEffectBaseline: String, Sendable, CaseIterable {
     case withReplacement
 }
 
+/// A design column (strata or one stage's cluster labels) as integer codes: row i's label is
+/// `levels[codes[i]]`. Equal labels must have equal codes for the design to see them as one
+/// stratum or cluster; ``SurveyDesign/init(weights:codedStrata:codedClusters:fpc:nest:lonelyPSU:)``
+/// merges repeated levels itself, so any coding of the labels gives the same design.
+public struct DesignLabels: Sendable, Equatable {
+    /// One code per row, an index into ``levels``.
+    public var codes: [Int32]
+    /// The label texts (used in messages and in the labels of later-stage strata).
+    public var levels: [String]
+
+    /// Labels already coded (e.g. an ingested label column without missing cells).
+    public init(codes: [Int32], levels: [String]) {
+        self.codes = codes
+        self.levels = levels
+    }
+
+    /// Codes the labels in order of first appearance.
+    public init(_ labels: [String]) {
+        var index: [String: Int32] = [:]
+        var levels: [String] = []
+        var codes = [Int32](repeating: 0, count: labels.count)
+        for (i, label) in labels.enumerated() {
+            // Files are usually sorted: a label like the last one needs no lookup.
+            if i > 0, label == labels[i - 1] { codes[i] = codes[i - 1]; continue }
+            if let c = index[label] { codes[i] = c } else {
+                let c = Int32(truncatingIfNeeded: levels.count)
+                index[label] = c; levels.append(label); codes[i] = c
+            }
+        }
+        self.codes = codes
+        self.levels = levels
+    }
+
+    /// The same labels with one code per distinct level text (the first code of each), so that
+    /// code equality is label equality; nil when a code is outside `levels`.
+    func canonical() -> DesignLabels? {
+        var first: [String: Int32] = [:]
+        var map = [Int32](repeating: 0, count: levels.count)
+        var merged = false
+        for (c, level) in levels.enumerated() {
+            if let f = first[level] { map[c] = f; merged = true } else {
+                first[level] = Int32(truncatingIfNeeded: c); map[c] = Int32(truncatingIfNeeded: c)
+            }
+        }
+        let count = levels.count
+        let valid = codes.withUnsafeBufferPointer { c in
+            var ok = true
+            for code in c { ok = ok && code >= 0 && Int(code) < count }
+            return ok
+        }
+        guard valid else { return nil }
+        guard merged else { return self }
+        return DesignLabels(codes: codes.map { map[Int($0)] }, levels: levels)
+    }
+}
+
 /// A probability sample described by its weights, strata, (multistage) clusters and finite
 /// population corrections: the Taylor-linearisation counterpart of R's `svydesign()`.
 ///
@@ -108,6 +164,19 @@ public struct SurveyDesign: Sendable {
     ///   `singlePSU`.
     public init(weights: [Double], strata: [String]? = nil, clusters: [[String]] = [], fpc: [[Double]] = [],
                 nest: Bool = false, lonelyPSU: LonelyPSUPolicy = .fail) throws {
+        try self.init(weights: weights, codedStrata: strata.map(DesignLabels.init),
+                      codedClusters: clusters.map(DesignLabels.init), fpc: fpc, nest: nest, lonelyPSU: lonelyPSU)
+    }
+
+    /// Builds a design from coded strata and cluster labels: the same design, errors and
+    /// messages as ``init(weights:strata:clusters:fpc:nest:lonelyPSU:)`` with the labels
+    /// `levels[codes[i]]`, without a text per row (strata and clusters are told apart by their
+    /// codes, levels with equal texts being merged first).
+    ///
+    /// - Throws: as ``init(weights:strata:clusters:fpc:nest:lonelyPSU:)``, and `invalidArgument`
+    ///   when a code is not an index into its levels.
+    public init(weights: [Double], codedStrata strata: DesignLabels?, codedClusters clusters: [DesignLabels],
+                fpc: [[Double]] = [], nest: Bool = false, lonelyPSU: LonelyPSUPolicy = .fail) throws {
         let structure = try Self.buildStages(rowCount: weights.count, strata: strata, clusters: clusters,
                                              fpc: fpc, nest: nest)
         for (i, w) in weights.enumerated() where !(w.isFinite && w >= 0) {
@@ -130,6 +199,7 @@ public struct SurveyDesign: Sendable {
     public init(weightsFromFPC fpc: [[Double]], strata: [String]? = nil, clusters: [[String]] = [],
                 nest: Bool = false, lonelyPSU: LonelyPSUPolicy = .fail) throws {
         let n = fpc.first?.count ?? 0
+        let strata = strata.map(DesignLabels.init), clusters = clusters.map(DesignLabels.init)
         let structure = try Self.buildStages(rowCount: n, strata: strata, clusters: clusters, fpc: fpc, nest: nest)
         guard !fpc.isEmpty, fpc.count >= structure.stages.count else {
             throw DesignError(.invalidFPC, "weights can only be implied when every stage has an fpc",
@@ -143,7 +213,8 @@ public struct SurveyDesign: Sendable {
                 w[i] *= pop[h] / Double(stage.clustersOfStratum[h].count)
             }
         }
-        try self.init(weights: w, strata: strata, clusters: clusters, fpc: fpc, nest: nest, lonelyPSU: lonelyPSU)
+        try self.init(weights: w, codedStrata: strata, codedClusters: clusters, fpc: fpc, nest: nest,
+                      lonelyPSU: lonelyPSU)
     }
 
     /// The same design with another lonely-PSU policy.
@@ -170,14 +241,29 @@ public struct SurveyDesign: Sendable {
 
     // MARK: - Structure
 
-    private static func buildStages(rowCount n: Int, strata: [String]?, clusters: [[String]], fpc: [[Double]],
-                                    nest: Bool) throws -> (stages: [Stage], varianceStages: Int) {
+    /// The stages from coded labels: strata and clusters in order of first appearance, told
+    /// apart by code (after ``DesignLabels/canonical()``, equal codes are equal labels).
+    private static func buildStages(rowCount n: Int, strata codedStrata: DesignLabels?, clusters codedClusters: [DesignLabels],
+                                    fpc: [[Double]], nest: Bool) throws -> (stages: [Stage], varianceStages: Int) {
         guard n > 0 else { throw DesignError(.emptyDesign, "the design has no rows") }
-        if let strata, strata.count != n {
-            throw DesignError(.lengthMismatch, "\(strata.count) stratum labels for \(n) rows")
+        if let strata = codedStrata, strata.codes.count != n {
+            throw DesignError(.lengthMismatch, "\(strata.codes.count) stratum labels for \(n) rows")
         }
-        for (s, c) in clusters.enumerated() where c.count != n {
-            throw DesignError(.lengthMismatch, "\(c.count) cluster labels at stage \(s + 1) for \(n) rows")
+        for (s, c) in codedClusters.enumerated() where c.codes.count != n {
+            throw DesignError(.lengthMismatch, "\(c.codes.count) cluster labels at stage \(s + 1) for \(n) rows")
+        }
+        let strata = try codedStrata.map { labels in
+            guard let canonical = labels.canonical() else {
+                throw DesignError(.invalidArgument, "a stratum code is not an index into the \(labels.levels.count) stratum levels")
+            }
+            return canonical
+        }
+        let clusters = try codedClusters.enumerated().map { s, labels in
+            guard let canonical = labels.canonical() else {
+                throw DesignError(.invalidArgument,
+                                  "a cluster code at stage \(s + 1) is not an index into its \(labels.levels.count) levels")
+            }
+            return canonical
         }
         for (s, f) in fpc.enumerated() where f.count != n {
             throw DesignError(.lengthMismatch, "\(f.count) fpc values at stage \(s + 1) for \(n) rows")
@@ -203,8 +289,9 @@ public struct SurveyDesign: Sendable {
                               hint: "use either population sizes or sampling fractions throughout")
         }
 
-        // Stage-1 strata.
-        let stratumKeys = strata ?? [String](repeating: "", count: n)
+        // Stage-1 strata: codes (one stratum "" without strata) and their texts.
+        let stratumCodes = strata?.codes ?? [Int32](repeating: 0, count: n)
+        let stratumTexts = strata?.levels ?? [""]
         // Cluster keys per stage: nested in earlier stages (and in strata when nest).
         var stages: [Stage] = []
         var previousClusterOfRow: [Int]? = nil
@@ -215,15 +302,11 @@ public struct SurveyDesign: Sendable {
             var stratumOfRow = [Int](repeating: 0, count: n)
             var stratumLabels: [String] = []
             if s == 0 {
-                var index: [String: Int] = [:]
+                var index = [Int](repeating: -1, count: stratumTexts.count)  // stratum of each code
                 for i in 0..<n {
-                    let key = stratumKeys[i]
-                    // Files are usually sorted by stratum: a row like the last one needs no lookup.
-                    if i > 0, key == stratumKeys[i - 1] { stratumOfRow[i] = stratumOfRow[i - 1]; continue }
-                    if let k = index[key] { stratumOfRow[i] = k } else {
-                        index[key] = stratumLabels.count; stratumOfRow[i] = stratumLabels.count
-                        stratumLabels.append(key)
-                    }
+                    let key = Int(stratumCodes[i])
+                    if index[key] < 0 { index[key] = stratumLabels.count; stratumLabels.append(stratumTexts[key]) }
+                    stratumOfRow[i] = index[key]
                 }
             } else if let prev = previousClusterOfRow, let prevStage = previousStage {
                 stratumOfRow = prev
@@ -231,7 +314,7 @@ public struct SurveyDesign: Sendable {
                 // the design has no strata; messages name it that way.
                 stratumLabels = (0..<prevStage.clusterCount).map { _ in "" }
                 for i in 0..<n where stratumLabels[prev[i]].isEmpty {
-                    stratumLabels[prev[i]] = (strata?[i] ?? "1") + "." + prevStage.clusterLabels[prev[i]]
+                    stratumLabels[prev[i]] = (strata.map { $0.levels[Int($0.codes[i])] } ?? "1") + "." + prevStage.clusterLabels[prev[i]]
                 }
             }
             // Cluster of each row at this stage: key = (stratum-if-nest or parent cluster, label).
@@ -246,35 +329,38 @@ public struct SurveyDesign: Sendable {
                     clustersOfStratum[stratumOfRow[i]].append(i)
                 }
             } else {
-                struct Key: Hashable { var parent: Int; var label: String }
-                var index: [Key: Int] = [:]
-                let labels = clusters[s]
-                var stratumOfLabel: [String: Int] = [:]
+                // A cluster is a (parent, label code) pair: the parent is the stratum (stage 1 with
+                // nest), none (stage 1 without), or the earlier stage's cluster.
+                let labels = clusters[s].codes, texts = clusters[s].levels
+                let parents = s == 0 && !nest ? 1 : stratumLabels.count
+                var index = ClusterIndex(parents: parents, labels: texts.count)
+                var stratumOfLabel = [Int](repeating: -1, count: texts.count)
                 for i in 0..<n {
-                    let parent: Int
-                    if s == 0 { parent = nest ? stratumOfRow[i] : -1 } else { parent = stratumOfRow[i] }
-                    let key = Key(parent: parent, label: labels[i])
+                    let parent = s == 0 && !nest ? 0 : stratumOfRow[i]
+                    let label = Int(labels[i])
                     let sameAsLast = i > 0 && labels[i] == labels[i - 1] && (s == 0 && !nest ? true : stratumOfRow[i] == stratumOfRow[i - 1])
                     if sameAsLast {
                         clusterOfRow[i] = clusterOfRow[i - 1]
-                    } else if let c = index[key] {
+                    } else if let c = index[parent, label] {
                         clusterOfRow[i] = c
                     } else {
                         let c = stratumOfCluster.count
-                        index[key] = c; clusterOfRow[i] = c
+                        index[parent, label] = c; clusterOfRow[i] = c
                         stratumOfCluster.append(stratumOfRow[i])
-                        let nested = s == 0 ? labels[i] : (previousStage?.clusterLabels[stratumOfRow[i]] ?? "") + "." + labels[i]
-                        clusterLabels.append(s == 0 && nest && strata != nil ? stratumKeys[i] + "." + nested : nested)
+                        let nested = s == 0 ? texts[label] : (previousStage?.clusterLabels[stratumOfRow[i]] ?? "") + "." + texts[label]
+                        clusterLabels.append(s == 0 && nest && strata != nil
+                                             ? stratumTexts[Int(stratumCodes[i])] + "." + nested : nested)
                         clustersOfStratum[stratumOfRow[i]].append(c)
                     }
                     if s == 0, !nest, strata != nil, !(sameAsLast && stratumOfRow[i] == stratumOfRow[i - 1]) {
-                        if let h = stratumOfLabel[labels[i]], h != stratumOfRow[i] {
+                        let h = stratumOfLabel[label]
+                        if h >= 0, h != stratumOfRow[i] {
                             throw DesignError(
                                 .clustersNotNested,
-                                "PSU \"\(labels[i])\" appears in strata \"\(stratumLabels[h])\" and \"\(stratumLabels[stratumOfRow[i]])\"",
+                                "PSU \"\(texts[label])\" appears in strata \"\(stratumLabels[h])\" and \"\(stratumLabels[stratumOfRow[i]])\"",
                                 hint: "if PSU labels are only unique within strata, nest them in the strata (nest: true, copro estimate --nest; R nest = TRUE)")
                         }
-                        stratumOfLabel[labels[i]] = stratumOfRow[i]
+                        stratumOfLabel[label] = stratumOfRow[i]
                     }
                 }
             }
@@ -354,5 +440,33 @@ public struct SurveyDesign: Sendable {
             }
         }
         return clustersSeen - strataSeen
+    }
+}
+
+/// The cluster number of each (parent, label code) pair seen so far: a flat table when the pairs
+/// are few (up to 2¹⁸), else a dictionary.
+private struct ClusterIndex {
+    private struct Pair: Hashable { var parent: Int; var label: Int }
+    private var table: [Int]
+    private var dictionary: [Pair: Int] = [:]
+    private let labels: Int
+
+    init(parents: Int, labels: Int) {
+        self.labels = labels
+        let (pairs, overflow) = parents.multipliedReportingOverflow(by: labels)
+        table = !overflow && pairs <= 1 << 18 ? [Int](repeating: -1, count: pairs) : []
+    }
+
+    subscript(parent: Int, label: Int) -> Int? {
+        get {
+            if table.isEmpty { return dictionary[Pair(parent: parent, label: label)] }
+            let c = table[parent * labels + label]
+            return c < 0 ? nil : c
+        }
+        set {
+            if table.isEmpty { dictionary[Pair(parent: parent, label: label)] = newValue } else {
+                table[parent * labels + label] = newValue ?? -1
+            }
+        }
     }
 }
