@@ -34,8 +34,15 @@ protocol ChunkSource {
 final class RecordReader {
     let delimiter: UInt8
     private let parser: LibCSVParser
-    /// Record terminators seen (outside quotes), for the line-ending report.
-    private(set) var terminatorCounts: [LineTerminator: Int] = [:]
+    /// Record terminators seen (outside quotes), for the line-ending report: lines ended by each
+    /// terminator that ended at least one.
+    var terminatorCounts: [LineTerminator: Int] {
+        var counts: [LineTerminator: Int] = [:]
+        for (t, n) in [(LineTerminator.lf, lfCount), (.crlf, crlfCount), (.cr, crCount)] where n > 0 { counts[t] = n }
+        return counts
+    }
+    /// The same, as plain counters (counted per line without hashing).
+    private var lfCount = 0, crlfCount = 0, crCount = 0
     /// The first record terminator, and the first lines (up to 100) whose terminator differs.
     private(set) var firstTerminator: LineTerminator?
     private(set) var deviatingLines: [(line: Int, terminator: LineTerminator)] = []
@@ -132,11 +139,17 @@ final class RecordReader {
         @inline(__always) func any(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
         let delimiters = UInt64(d) &* ones
         let quotes: UInt64 = 0x2222_2222_2222_2222, crs: UInt64 = 0x0D0D_0D0D_0D0D_0D0D, lfs: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        // A word without bytes below 0x23 holds no quote and no line break: one test instead of
+        // three, unless the delimiter itself is below 0x23 (tab, space).
+        let below = ones &* 0x23, oneTest = d >= 0x23
+        @inline(__always) func special(_ w: UInt64) -> Bool {
+            oneTest ? (w &- below) & ~w & highs != 0 : any(w ^ quotes) | any(w ^ crs) | any(w ^ lfs) != 0
+        }
         var k = from
         while k + 8 <= n {
             let w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
             var hits = exact(w ^ delimiters)
-            if any(w ^ quotes) | any(w ^ crs) | any(w ^ lfs) != 0 {
+            if special(w) {
                 let breaks = exact(w ^ crs) | exact(w ^ lfs)
                 // Only the bytes before the first line break belong to this line.
                 let before = breaks == 0 ? ~0 : (breaks & (0 &- breaks)) &- 1
@@ -167,7 +180,11 @@ final class RecordReader {
     /// Counts the terminator ending physical line `line`.
     private func count(_ t: LineTerminator?, line: Int) {
         guard let t else { return }
-        terminatorCounts[t, default: 0] += 1
+        switch t {
+        case .lf: lfCount += 1
+        case .crlf: crlfCount += 1
+        case .cr: crCount += 1
+        }
         if let first = firstTerminator {
             if t != first && deviatingLines.count < 100 { deviatingLines.append((line, t)) }
         } else { firstTerminator = t }
