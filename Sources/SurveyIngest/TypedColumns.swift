@@ -796,7 +796,10 @@ final class TypedColumnsSink: SplittableSink {
     /// ``sampleRows`` rows (or ``sampleBytes`` bytes, if fewer rows) the columns are reserved for
     /// `expectedBytes` / mean record length rows, so they are not copied while they grow.
     var expectedBytes = 0
-    static let sampleRows = 512, sampleBytes = 1 << 20
+    /// 512, or `COPRO_INGEST_SAMPLE_ROWS` (≥ 1): the fuzz harness sets a few rows so that its
+    /// small inputs reach the direct storage and the in-place join (docs/robustness.md).
+    static let sampleRows = ProcessInfo.processInfo.environment["COPRO_INGEST_SAMPLE_ROWS"].flatMap { Int($0) }.map { max(1, $0) } ?? 512
+    static let sampleBytes = 1 << 20
     private var sampledBytes = 0
     private var sampled = false
 

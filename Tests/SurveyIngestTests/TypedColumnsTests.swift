@@ -386,7 +386,8 @@ private func readOnceAndInHalves(_ path: String, _ requests: [ColumnRequest], _ 
 /// rows than its bound, and the second half's rows are moved down); labels whose order of first
 /// appearance differs between the halves (codes remapped in place); missing and invalid cells;
 /// and files whose first rows are much longer than the rest (the direct storage, sized from
-/// them, overflows into the second half's own arrays). All read exactly as one pass.
+/// them, overflows into the second half's own arrays). All read exactly as one pass, and one
+/// pass exactly as the table route (`Ingest.read`, then ``TypedColumns/init(table:requests:)``).
 @Test func secondHalfJoinedInPlaceEqualsOnePass() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("copro-inplace-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -420,7 +421,14 @@ private func readOnceAndInHalves(_ path: String, _ requests: [ColumnRequest], _ 
                     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
                     let requests = [ColumnRequest("w", .number), ColumnRequest("g", .label), ColumnRequest("id", .number),
                                     ColumnRequest("note", .label)]
-                    try readOnceAndInHalves(path, requests, "\(rows) rows, \(Array(eol.utf8)) \(irregular) \(longHead) \(scrambled)")
+                    let label = "\(rows) rows, \(Array(eol.utf8)) \(irregular) \(longHead) \(scrambled)"
+                    let (one, _) = try readOnceAndInHalves(path, requests, label)
+                    // And one pass (direct storage, overflowing when the head is long) against the
+                    // table route, which has none.
+                    let table = TypedColumns(table: try Ingest.read(path: path).table, requests: requests)
+                    #expect(one.columns.numbers == table.numbers, "\(label)")
+                    #expect(one.columns.labels == table.labels, "\(label)")
+                    #expect(one.columns.lines == table.lines, "\(label)")
                 }
             }
         }
