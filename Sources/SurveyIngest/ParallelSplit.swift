@@ -189,7 +189,17 @@ enum ParallelSplit {
         defer { first.close() }
         var source = DecodingSource(input: first, transcoder: Transcoder(encoding: encoding), skip: encoding.bomLength)
         source.padsAtEnd = false
-        let delimiter = try source.primeDelimiter(detect)
+        // The delimiter is detected from the file's first chunk, as in one pass. When the cut may
+        // come before that chunk ends (small files, split only in tests), the first half would
+        // show less of it: the chunk is then read from the whole file, as one pass reads it.
+        var head: UInt8? = nil
+        if cutTarget(size) < Ingest.chunkSize {
+            let file = try FileInput(path: path)
+            defer { file.close() }
+            var whole = DecodingSource(input: file, transcoder: Transcoder(encoding: encoding), skip: encoding.bomLength)
+            head = try whole.primeDelimiter(detect)
+        }
+        let delimiter = try source.primeDelimiter { head ?? detect($0) }
         let reader = try RecordReader(delimiter: delimiter)
         let session = IngestSession(validateRecords: validate, sink: sink, onReject: nil)
         let secondSink = SinkBox()

@@ -436,3 +436,20 @@ private func readOnceAndInHalves(_ path: String, _ requests: [ColumnRequest], _ 
     #expect(TypedColumnsBuilder.inPlaceJoins.value >= joinsBefore + 24)
     #expect(TypedColumnsBuilder.inPlaceOverflows.value >= overflowsBefore + 12)
 }
+
+/// Fuzz finding (ingest harness with every file split, `COPRO_INGEST_SPLIT_MIN_BYTES=0`): in a file
+/// shorter than the delimiter-detection chunk the first half alone showed the detector only the
+/// bytes before the cut, which here chose another delimiter, so a record one pass rejects as
+/// having too many fields was accepted. The first half now detects on the file's whole first
+/// chunk, as one pass does.
+@Test func fuzzFindingSplitDetectsTheDelimiterOnTheWholeFirstChunk() throws {
+    let input = "77u/kp6SlCxjaXRvZDsgY291bGQgYmUgYmV0dGVyIjIKDTtFYXN0c2lkZTs1O05vIGMybXBsYWludHMNCmF0aW5nO2NvbW1lbnQNDgAAAAAAAAAAYXJlYSAyLFAyLTgsYXJlYSAyLFAyLTgsOCwxMS42MDAwLDAsZXIiDQoyO0UKAA=="
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("copro-fuzz-split-\(getpid()).csv").path
+    try #require(Data(base64Encoded: input)).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let whole = try Ingest.read(path: path)
+    let requests = whole.table.columns.flatMap { [ColumnRequest($0, .number), ColumnRequest($0, .label)] }
+    let (one, two) = try readOnceAndInHalves(path, requests, "fuzz finding")
+    #expect(one.summary.acceptedRows == whole.summary.acceptedRows)
+    #expect(two.summary.rejectedRows.map(\.reason) == whole.summary.rejectedRows.map(\.reason))
+}
