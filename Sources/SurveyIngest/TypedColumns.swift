@@ -637,7 +637,9 @@ final class TypedColumnsBuilder {
     func append(_ other: TypedColumnsBuilder, lineOffset: Int) -> Bool {
         flush()
         other.flush()
-        if other.attached && (rows > other.origin || !slotsHaveNoArrayRows) { return false }
+        // In place only if this builder's rows all stayed in its direct storage and below the
+        // other's first row (else the other overwrote some, or they overwrote the other's).
+        if other.attached && (rows > other.origin || rows != directRows) { return false }
         if !other.attached { direct = false }  // this builder's later rows follow the other's arrays
         let count = min(slotCount, other.slotCount)
         // Work item k < count joins column k; item `count` joins the line numbers. The items
@@ -649,17 +651,16 @@ final class TypedColumnsBuilder {
         }
         if other.attached {
             Self.inPlaceJoins.increment()
-            if other.rows > other.directRows { Self.inPlaceOverflows.increment() }
             directRows = rows + other.directRows
             // The other's rows past its direct ones are in its arrays: later rows go to arrays.
-            if other.rows > other.directRows { direct = false }
+            if other.rows > other.directRows {
+                Self.inPlaceOverflows.increment()
+                direct = false
+            }
         }
         rows += other.rows
         return true
     }
-
-    /// Whether no slot of this builder has rows in its arrays (all its rows are direct).
-    private var slotsHaveNoArrayRows: Bool { rows == directRows }
 
     /// One join's shared state, handed to its two threads (which write disjoint columns).
     private struct Join: @unchecked Sendable {

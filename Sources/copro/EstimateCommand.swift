@@ -328,52 +328,7 @@ struct EstimateRun {
             if !c.fpcs.isEmpty { info.append(("fpc", .list(c.fpcs))) }
             info += [("nest", .flag(c.nest)), ("lonely_psu", .text(policy.rawValue))]
         }
-        // Domains: every combination of --by values (levels sorted, first variable slowest) that
-        // holds a row with non-zero weight. Each row's combination is found column by column
-        // (−1 when a --by value is missing), then each domain's mask from it: flat buffers.
-        var domains: [(labels: [(String, String)], mask: [Bool]?)] = [([], nil)]
-        if !c.by.isEmpty {
-            let byColumns = try c.by.map { try columns.labels($0, missing: .allowed) }
-            var labels: [[(String, String)]] = [[]]
-            var ranks: [[Int32]] = []  // position of each level in report order
-            for (v, column) in zip(c.by, byColumns) {
-                let order = sortedLevels(column.levels)
-                labels = labels.flatMap { l in order.map { l + [(v, column.levels[$0])] } }
-                var rank = [Int32](repeating: 0, count: column.levels.count)
-                for (position, code) in order.enumerated() { rank[code] = Int32(truncatingIfNeeded: position) }
-                ranks.append(rank)
-            }
-            guard labels.count <= Int(Int32.max) else {
-                throw EstimateInputError(message: "the --by columns make \(labels.count) domains; at most \(Int32.max) are possible")
-            }
-            let n = data.rowCount
-            var combination = [Int32](repeating: 0, count: n)
-            combination.withUnsafeMutableBufferPointer { x in
-                for (column, rank) in zip(byColumns, ranks) {
-                    column.codes.withUnsafeBufferPointer { codes in
-                        rank.withUnsafeBufferPointer { r in
-                            let levels = Int32(truncatingIfNeeded: r.count)
-                            for i in 0..<min(n, codes.count) {
-                                let code = codes[i]
-                                x[i] = x[i] < 0 || code < 0 ? -1 : x[i] &* levels &+ r[Int(code)]
-                            }
-                        }
-                    }
-                }
-            }
-            var weighted = [Bool](repeating: false, count: labels.count)
-            for (i, d) in combination.enumerated() where d >= 0 && weights[i] != 0 { weighted[Int(d)] = true }
-            domains = labels.indices.filter { weighted[$0] }.map { d in
-                let code = Int32(truncatingIfNeeded: d)
-                let mask = combination.withUnsafeBufferPointer { x in
-                    [Bool](unsafeUninitializedCapacity: n) { m, count in
-                        for i in 0..<n { m[i] = x[i] == code }
-                        count = n
-                    }
-                }
-                return (labels[d], mask)
-            }
-        }
+        let domains = try self.domains(data, columns, weights: weights)
 
         var rows: [EstimateRow] = []
         func row(_ statistic: String, _ variable: String, _ level: String?, _ d: [(String, String)], _ e: Estimate,
@@ -431,6 +386,56 @@ struct EstimateRun {
             }
         }
         return EstimateReport(design: info, rows: rows)
+    }
+
+    /// The estimation domains of `--by`: every combination of the --by values (levels sorted, first
+    /// variable slowest) that holds a row with non-zero weight, with its mask. Each row's
+    /// combination is found column by column (−1 when a --by value is missing), then each
+    /// domain's mask from it: flat buffers. No --by: one domain, every row (mask `nil`).
+    func domains(_ data: TypedColumns, _ columns: Columns, weights: [Double]) throws
+        -> [(labels: [(String, String)], mask: [Bool]?)] {
+        let c = command
+        guard !c.by.isEmpty else { return [([], nil)] }
+        let byColumns = try c.by.map { try columns.labels($0, missing: .allowed) }
+        var labels: [[(String, String)]] = [[]]
+        var ranks: [[Int32]] = []  // position of each level in report order
+        for (v, column) in zip(c.by, byColumns) {
+            let order = sortedLevels(column.levels)
+            labels = labels.flatMap { l in order.map { l + [(v, column.levels[$0])] } }
+            var rank = [Int32](repeating: 0, count: column.levels.count)
+            for (position, code) in order.enumerated() { rank[code] = Int32(truncatingIfNeeded: position) }
+            ranks.append(rank)
+        }
+        guard labels.count <= Int(Int32.max) else {
+            throw EstimateInputError(message: "the --by columns make \(labels.count) domains; at most \(Int32.max) are possible")
+        }
+        let n = data.rowCount
+        var combination = [Int32](repeating: 0, count: n)
+        combination.withUnsafeMutableBufferPointer { x in
+            for (column, rank) in zip(byColumns, ranks) {
+                column.codes.withUnsafeBufferPointer { codes in
+                    rank.withUnsafeBufferPointer { r in
+                        let levels = Int32(truncatingIfNeeded: r.count)
+                        for i in 0..<min(n, codes.count) {
+                            let code = codes[i]
+                            x[i] = x[i] < 0 || code < 0 ? -1 : x[i] &* levels &+ r[Int(code)]
+                        }
+                    }
+                }
+            }
+        }
+        var weighted = [Bool](repeating: false, count: labels.count)
+        for (i, d) in combination.enumerated() where d >= 0 && weights[i] != 0 { weighted[Int(d)] = true }
+        return labels.indices.filter { weighted[$0] }.map { d in
+            let code = Int32(truncatingIfNeeded: d)
+            let mask = combination.withUnsafeBufferPointer { x in
+                [Bool](unsafeUninitializedCapacity: n) { m, count in
+                    for i in 0..<n { m[i] = x[i] == code }
+                    count = n
+                }
+            }
+            return (labels[d], mask)
+        }
     }
 
     /// Indices of `levels` in report order: numerically when all are numbers, else by bytes (C locale).
