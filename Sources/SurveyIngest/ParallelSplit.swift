@@ -295,7 +295,7 @@ enum ParallelSplit {
         func quoteCount(_ input: inout FileInput, from: Int, to end: Int) throws -> Int? {
             var pos = from, quotes = 0
             while pos < end {
-                let n = try input.read(max: min(Ingest.chunkSize, end - pos)) { quotes += countQuotes($0) }
+                let n = try input.read(max: min(Ingest.chunkSize, end - pos)) { quotes += countBytes($0, equalTo: UInt8(ascii: "\"")) }
                 if n == 0 { return nil }
                 pos += n
             }
@@ -357,35 +357,14 @@ enum ParallelSplit {
 
     /// ``lineBreaks(path:upTo:)`` for one chunk; `carryCR` is 1 when the byte before it was a CR
     /// (updated for the next chunk). A chunk without CR (the usual case, checked by `memchr`) has
-    /// its LF bytes counted eight at a time; otherwise the bytes are looked at one by one.
+    /// its LF bytes counted (``countBytes(_:equalTo:)``); otherwise the bytes are looked at one by one.
     static func countBreaks(_ b: UnsafeBufferPointer<UInt8>, carryCR: inout UInt64) -> Int {
         guard let base = b.baseAddress, b.count > 0 else { return 0 }
         let n = b.count
         // A LF after a CR that ended the previous chunk is that CR's pair.
         var count = carryCR == 1 && base[0] == 10 ? -1 : 0
         carryCR = base[n - 1] == 13 ? 1 : 0
-        if memchr(base, 13, n) == nil {
-            // LF bytes, eight at a time: each byte of `lanes` counts the LFs in its position of
-            // up to 255 words, then the eight counts are added.
-            let ones: UInt64 = 0x0101_0101_0101_0101, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, lfs = ones &* 10
-            let raw = UnsafeRawPointer(base)
-            var i = 0
-            while i + 8 <= n {
-                var lanes: UInt64 = 0
-                var words = 0
-                while words < 255 && i + 8 <= n {
-                    let t = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ lfs
-                    // 1 in each byte of `t` that is zero (exact: no carry crosses a byte).
-                    lanes &+= (~(((t & low7) &+ low7) | t) >> 7) & ones
-                    words += 1
-                    i += 8
-                }
-                let pairs = (lanes & 0x00FF_00FF_00FF_00FF) &+ ((lanes >> 8) & 0x00FF_00FF_00FF_00FF)
-                count += Int(truncatingIfNeeded: (pairs &* 0x0001_0001_0001_0001) >> 48)
-            }
-            while i < n { if base[i] == 10 { count += 1 }; i += 1 }
-            return count
-        }
+        if memchr(base, 13, n) == nil { return count + countBytes(b, equalTo: 10) }
         for i in 0..<n {
             let c = base[i]
             if c == 10 || c == 13 { count += 1 }
@@ -394,22 +373,27 @@ enum ParallelSplit {
         return count
     }
 
-    /// Number of `"` bytes, eight at a time.
-    static func countQuotes(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        var count = 0
-        var i = 0
-        if let base = b.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-            while i + 8 <= b.count {
-                let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x2222_2222_2222_2222
-                // High bit of each byte of `t` is set exactly when that byte of `x` is non-zero.
-                let t = ((x & low7) &+ low7) | x
-                count += (~t & 0x8080_8080_8080_8080).nonzeroBitCount
+    /// Number of bytes equal to `c`, eight at a time: each byte of `lanes` counts the matches in
+    /// its position of up to 255 words, then the eight counts are added.
+    static func countBytes(_ b: UnsafeBufferPointer<UInt8>, equalTo c: UInt8) -> Int {
+        guard let base = b.baseAddress else { return 0 }
+        let ones: UInt64 = 0x0101_0101_0101_0101, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, pattern = ones &* UInt64(c)
+        let raw = UnsafeRawPointer(base), n = b.count
+        var count = 0, i = 0
+        while i + 8 <= n {
+            var lanes: UInt64 = 0
+            var words = 0
+            while words < 255 && i + 8 <= n {
+                let t = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ pattern
+                // 1 in each byte of `t` that is zero (exact: no carry crosses a byte).
+                lanes &+= (~(((t & low7) &+ low7) | t) >> 7) & ones
+                words += 1
                 i += 8
             }
+            let pairs = (lanes & 0x00FF_00FF_00FF_00FF) &+ ((lanes >> 8) & 0x00FF_00FF_00FF_00FF)
+            count += Int(truncatingIfNeeded: (pairs &* 0x0001_0001_0001_0001) >> 48)
         }
-        while i < b.count { if b[i] == UInt8(ascii: "\"") { count += 1 }; i += 1 }
+        while i < n { if base[i] == c { count += 1 }; i += 1 }
         return count
     }
 }
